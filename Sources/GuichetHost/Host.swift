@@ -1,0 +1,102 @@
+import CLua
+import CLuaShim
+import LuaBridge
+
+/// A Lua state dressed as guichet: host modules behind `require` and lazy
+/// globals, the stdlib on `package.path`, and coroutines that let host waits
+/// through. Creating one reads no file and starts no thread.
+public final class Host {
+    public let state: LuaState
+
+    public init(modules extra: [HostModule] = [], ignoreEnvironment: Bool = false) {
+        state = LuaState(ignoreEnvironment: ignoreEnvironment)
+        var modules: [String: HostModule] = [:]
+        for module in [GuichetModule.module, JSONModule.module] + extra { modules[module.name] = module }
+        // Globals created on first use, and the module each one loads.
+        var lazyGlobals: [String: String] = [:]
+        for name in Array(modules.keys) + Stdlib.names { lazyGlobals[name] = "guichet." + name }
+        installSearchers(modules)
+        installLazyGlobals(lazyGlobals)
+    }
+
+    /// `require "guichet.x"` finds host modules and the stdlib; plain
+    /// `require "pp"` also finds the stdlib, after the user's own files.
+    private func installSearchers(_ modules: [String: HostModule]) {
+        let L = state.L
+        state.pushGlobals()
+        state.rawGet(-1, field: "package")
+        if let directory = Stdlib.installedDirectory {
+            state.rawGet(-1, field: "path")
+            let path = state.toString(at: -1) ?? ""
+            state.pop()
+            state.push(path + ";" + directory + "/?.lua")
+            state.rawSet(-2, field: "path")
+        }
+        state.rawGet(-1, field: "searchers")
+        let count = state.rawLength(at: -1)
+        // Shift the standard searchers up to insert ours second (after preload).
+        for i in stride(from: count, through: 2, by: -1) {
+            state.rawGet(-1, index: i)
+            state.rawSet(-2, index: i + 1)
+        }
+        state.push(function: "searcher") { call in try Host.search(call, modules, prefixed: true) }
+        state.rawSet(-2, index: 2)
+        state.push(function: "searcher") { call in try Host.search(call, modules, prefixed: false) }
+        state.rawSet(-2, index: count + 2)
+        lua_settop(L, -4)
+    }
+
+    private static func search(_ call: LuaCall, _ modules: [String: HostModule], prefixed: Bool) throws -> Int32 {
+        let state = call.state
+        let requested = try call.string(1)
+        var name = requested
+        if prefixed {
+            guard requested.hasPrefix("guichet.") else { return 0 }
+            name = String(requested.dropFirst("guichet.".count))
+            if let module = modules[name] {
+                state.push(function: requested) { call in
+                    try module.open(call.state)
+                    return 1
+                }
+                state.push(":host:")
+                return 2
+            }
+        }
+        if prefixed, let directory = Stdlib.installedDirectory {
+            let path = directory + "/" + name + ".lua"
+            if guichet_load_file(state.L, path) == LUA_OK {
+                state.push(path)
+                return 2
+            }
+            state.pop()
+        }
+        guard let source = Stdlib.embedded(name) else {
+            state.push("\n\tno module '\(requested)' in guichet's stdlib")
+            return 1
+        }
+        try source.withUnsafeBytes { try state.load($0, name: "=stdlib/\(name).lua") }
+        state.push(":embedded:")
+        return 2
+    }
+
+    /// `_G`'s metatable: an unknown global that names a host module loads it.
+    private func installLazyGlobals(_ lazyGlobals: [String: String]) {
+        state.pushGlobals()
+        state.newTable(fields: 1)
+        state.push(function: "__index") { call in
+            let state = call.state
+            guard state.type(at: 2) == LUA_TSTRING, let key = state.toString(at: 2),
+                  let module = lazyGlobals[key] else { return 0 }
+            state.pushGlobals()
+            state.rawGet(-1, field: "require")
+            state.push(module)
+            try state.call(arguments: 1, results: 1, traceback: false)
+            lua_pushvalue(state.L, -1)
+            state.rawSet(1, field: key)
+            return 1
+        }
+        state.rawSet(-2, field: "__index")
+        lua_setmetatable(state.L, -2)
+        state.pop()
+    }
+}

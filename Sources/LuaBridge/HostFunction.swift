@@ -1,0 +1,346 @@
+import CLua
+import CLuaShim
+
+/// The body of a Swift function exposed to Lua: it reads its arguments from
+/// the call, pushes its results and returns how many it pushed (or the
+/// value of `call.await(...)`). It reports failure by throwing.
+public typealias HostFunctionBody = (LuaCall) throws -> Int32
+
+final class FunctionBox {
+    let name: String
+    let body: HostFunctionBody
+    init(name: String, body: @escaping HostFunctionBody) {
+        self.name = name
+        self.body = body
+    }
+}
+
+extension LuaState {
+    /// Pushes a Lua function that runs `body`. `name` is used in argument
+    /// errors, as Lua's own functions do.
+    public func push(function name: String, _ body: @escaping HostFunctionBody) {
+        let box = FunctionBox(name: name, body: body)
+        guichet_push_object(L, Unmanaged.passRetained(box).toOpaque(), "guichet.function")
+        guichet_push_host_function(L, 1)
+    }
+
+    /// Sets `table[name]` (table at `index`) to a host function.
+    public func setFunction(_ name: String, in index: Int32, _ body: @escaping HostFunctionBody) {
+        let table = lua_absindex(L, index)
+        push(function: name, body)
+        rawSet(table, field: name)
+    }
+
+    /// Pushes a Swift object as a full userdata of the given type. Its
+    /// metatable (`luaL_newmetatable(type)`) can be extended by the caller.
+    public func push(object: AnyObject, type: String) {
+        guichet_push_object(L, Unmanaged.passRetained(object).toOpaque(), type)
+    }
+
+    /// The Swift object in a userdata of the given type, if it is one.
+    public func object<T: AnyObject>(at index: Int32, type: String, as: T.Type) -> T? {
+        guard let raw = guichet_to_object(L, index, type) else { return nil }
+        return Unmanaged<AnyObject>.fromOpaque(raw).takeUnretainedValue() as? T
+    }
+
+    /// "file:line:" of the Lua code `level` frames up (1 = caller of the
+    /// running host function).
+    public func location(level: Int32) -> String {
+        guichet_where(L, level)
+        defer { pop() }
+        return toString(at: -1) ?? ""
+    }
+}
+
+/// One call of a host function: its arguments, and checks that word their
+/// errors the way Lua's `luaL_check*` functions do.
+public struct LuaCall {
+    public let state: LuaState
+    /// The function's name, for error messages.
+    public let name: String
+    /// How many arguments were passed.
+    public let count: Int32
+
+    init(state: LuaState, name: String) {
+        self.state = state
+        self.name = name
+        self.count = lua_gettop(state.L)
+    }
+
+    var L: OpaquePointer { state.L }
+
+    /// `bad argument #n to 'name' (problem)`; for `obj:method()` calls the
+    /// receiver is not counted, as in luaL_argerror.
+    public func argumentError(_ position: Int32, _ problem: String) -> HostError {
+        var position = Int(position)
+        if guichet_called_as_method(L, 0) != 0 {
+            position -= 1
+            if position == 0 { return HostError(.usage, "calling '\(name)' on bad self (\(problem))") }
+        }
+        return HostError.badArgument(position, to: name, problem)
+    }
+
+    public func typeError(_ position: Int32, expected: String) -> HostError {
+        let got = position > count ? "no value" : state.typeName(at: position)
+        return argumentError(position, "\(expected) expected, got \(got)")
+    }
+
+    public func isNoneOrNil(_ position: Int32) -> Bool {
+        position > count || lua_type(L, position) == LUA_TNIL
+    }
+
+    public func integer(_ position: Int32) throws(HostError) -> Int {
+        if let value = state.toInteger(at: position) { return value }
+        if lua_type(L, position) == LUA_TNUMBER {
+            throw argumentError(position, "number has no integer representation")
+        }
+        throw typeError(position, expected: "number")
+    }
+
+    public func optionalInteger(_ position: Int32) throws(HostError) -> Int? {
+        isNoneOrNil(position) ? nil : try integer(position)
+    }
+
+    public func number(_ position: Int32) throws(HostError) -> Double {
+        if let value = state.toNumber(at: position) { return value }
+        throw typeError(position, expected: "number")
+    }
+
+    public func optionalNumber(_ position: Int32) throws(HostError) -> Double? {
+        isNoneOrNil(position) ? nil : try number(position)
+    }
+
+    /// A string argument (numbers are accepted and converted, as Lua does).
+    public func string(_ position: Int32) throws(HostError) -> String {
+        switch lua_type(L, position) {
+        case LUA_TSTRING: return state.toString(at: position)!
+        case LUA_TNUMBER: return state.describe(at: position)
+        default: throw typeError(position, expected: "string")
+        }
+    }
+
+    public func optionalString(_ position: Int32) throws(HostError) -> String? {
+        isNoneOrNil(position) ? nil : try string(position)
+    }
+
+    /// The raw bytes of a string argument, valid during the call.
+    public func bytes(_ position: Int32) throws(HostError) -> UnsafeRawBufferPointer {
+        guard let bytes = state.toBytes(at: position) else { throw typeError(position, expected: "string") }
+        return bytes
+    }
+
+    public func boolean(_ position: Int32) -> Bool { state.toBoolean(at: position) }
+
+    public func table(_ position: Int32) throws(HostError) {
+        if lua_type(L, position) != LUA_TTABLE { throw typeError(position, expected: "table") }
+    }
+
+    public func function(_ position: Int32) throws(HostError) {
+        if lua_type(L, position) != LUA_TFUNCTION { throw typeError(position, expected: "function") }
+    }
+
+    /// The options table at `position` (or nil when absent), refusing keys
+    /// that are not in `allowed`.
+    public func options(_ position: Int32, allowed: [String]) throws(HostError) -> LuaOptions? {
+        if isNoneOrNil(position) { return nil }
+        try table(position)
+        let options = LuaOptions(call: self, position: position)
+        try options.check(allowed: allowed)
+        return options
+    }
+
+    /// Starts `operation` as a host task and returns the status that makes
+    /// the trampoline wait for it: a coroutine yields to its scheduler, other
+    /// code blocks. `deliver` pushes the result on the Lua thread and
+    /// returns how many values it pushed.
+    public func await<T: Sendable>(
+        _ operation: @escaping @Sendable () async throws -> T,
+        deliver: @escaping (LuaState, T) throws -> Int32
+    ) -> Int32 {
+        let handle = state.tasks.start(operation, deliver: deliver)
+        state.push(handle)
+        return GUICHET_AWAIT
+    }
+}
+
+/// An options table read with raw access (no metamethod runs).
+public struct LuaOptions {
+    let call: LuaCall
+    let position: Int32
+
+    var state: LuaState { call.state }
+
+    func check(allowed: [String]) throws(HostError) {
+        let L = state.L
+        let table = lua_absindex(L, position)
+        lua_pushnil(L)
+        while lua_next(L, table) != 0 {
+            defer { state.pop() }
+            guard lua_type(L, -2) == LUA_TSTRING, let key = state.toString(at: -2) else {
+                let key = state.describe(at: -2)
+                state.pop(2)
+                throw call.argumentError(position, "unexpected key \(key) in options")
+            }
+            if !allowed.contains(key) {
+                state.pop(2)
+                var problem = "unknown option '\(key)'"
+                if let near = closestName(to: key, in: allowed) { problem += "; did you mean '\(near)'?" }
+                throw call.argumentError(position, problem)
+            }
+        }
+    }
+
+    func fieldError(_ key: String, expected: String) -> HostError {
+        let got = state.typeName(at: -1)
+        return call.argumentError(position, "option '\(key)' must be \(expected), got \(got)")
+    }
+
+    /// Pushes the raw field, runs `read`, pops it.
+    private func with<T>(_ key: String, _ read: () throws(HostError) -> T?) throws(HostError) -> T? {
+        state.rawGet(position, field: key)
+        defer { state.pop() }
+        if lua_type(state.L, -1) == LUA_TNIL { return nil }
+        return try read()
+    }
+
+    public func has(_ key: String) -> Bool {
+        defer { state.pop() }
+        return state.rawGet(position, field: key) != LUA_TNIL
+    }
+
+    public func string(_ key: String) throws(HostError) -> String? {
+        try with(key) { () throws(HostError) in
+            switch lua_type(state.L, -1) {
+            case LUA_TSTRING: return state.toString(at: -1)
+            case LUA_TNUMBER: return state.describe(at: -1)
+            default: throw fieldError(key, expected: "a string")
+            }
+        }
+    }
+
+    public func integer(_ key: String) throws(HostError) -> Int? {
+        try with(key) { () throws(HostError) in
+            guard let value = state.toInteger(at: -1), lua_type(state.L, -1) == LUA_TNUMBER else {
+                throw fieldError(key, expected: "an integer")
+            }
+            return value
+        }
+    }
+
+    public func number(_ key: String) throws(HostError) -> Double? {
+        try with(key) { () throws(HostError) in
+            guard lua_type(state.L, -1) == LUA_TNUMBER, let value = state.toNumber(at: -1) else {
+                throw fieldError(key, expected: "a number")
+            }
+            return value
+        }
+    }
+
+    public func boolean(_ key: String) throws(HostError) -> Bool? {
+        try with(key) { () throws(HostError) in
+            guard lua_type(state.L, -1) == LUA_TBOOLEAN else { throw fieldError(key, expected: "a boolean") }
+            return state.toBoolean(at: -1)
+        }
+    }
+
+    /// Pushes the raw value of `key` (possibly nil); the caller pops it.
+    public func push(_ key: String) -> Int32 {
+        state.rawGet(position, field: key)
+    }
+}
+
+/// The allowed name nearest to a mistyped one (edit distance ≤ 2).
+func closestName(to key: String, in names: [String]) -> String? {
+    func distance(_ a: [Character], _ b: [Character]) -> Int {
+        var row = Array(0...b.count)
+        for (i, ca) in a.enumerated() {
+            var previous = row[0]
+            row[0] = i + 1
+            for (j, cb) in b.enumerated() {
+                let current = row[j + 1]
+                row[j + 1] = min(row[j + 1] + 1, row[j] + 1, previous + (ca == cb ? 0 : 1))
+                previous = current
+            }
+        }
+        return row[b.count]
+    }
+    let key = Array(key)
+    let scored = names.map { ($0, distance(key, Array($0))) }.filter { $0.1 <= 2 }
+    return scored.min { $0.1 < $1.1 }?.0
+}
+
+// MARK: - the C side's entry points
+
+nonisolated(unsafe) private var hooksInstalled = false
+
+/// Runs `body` with the state's current thread set to `L` (host functions
+/// may run inside coroutines, which have their own stacks).
+@inline(__always)
+private func onThread<R>(_ L: OpaquePointer, _ body: (LuaState) -> R) -> R {
+    let state = LuaState.owner(of: L)
+    let saved = state.L
+    state.L = L
+    defer { state.L = saved }
+    return body(state)
+}
+
+/// Pushes any Swift error as the Lua value scripts will catch.
+func pushError(_ error: any Error, on state: LuaState, level: Int32) {
+    switch error {
+    case let error as LuaError:
+        error.value.push()
+    case let error as HostError:
+        error.push(on: state, where: state.location(level: level))
+    default:
+        HostError(.internal, String(describing: error)).push(on: state, where: state.location(level: level))
+    }
+}
+
+func installSwiftHooks() {
+    if hooksInstalled { return }
+    hooksInstalled = true
+    var hooks = guichet_swift_hooks()
+    hooks.call = { L in
+        onThread(L!) { state in
+            guard let raw = guichet_object_slot(state.L, guichet_upvalueindex(1))?.pointee else {
+                HostError(.internal, "host function called after it was released").push(on: state, where: nil)
+                return GUICHET_RAISE
+            }
+            let box = Unmanaged<FunctionBox>.fromOpaque(raw).takeUnretainedValue()
+            do {
+                return try box.body(LuaCall(state: state, name: box.name))
+            } catch {
+                pushError(error, on: state, level: 1)
+                return GUICHET_RAISE
+            }
+        }
+    }
+    hooks.release = { object in
+        Unmanaged<AnyObject>.fromOpaque(object!).release()
+    }
+    hooks.task_done = { L, index in
+        onThread(L!) { state in state.tasks.anyDone(state, at: index) ? 1 : 0 }
+    }
+    hooks.task_wait = { L, index in
+        onThread(L!) { state in
+            do {
+                try state.tasks.waitAny(state, at: index)
+                return 0
+            } catch {
+                pushError(error, on: state, level: 1)
+                return GUICHET_RAISE
+            }
+        }
+    }
+    hooks.task_finish = { L, handle in
+        onThread(L!) { state in
+            do {
+                return try state.tasks.finish(Int(handle), state: state)
+            } catch {
+                pushError(error, on: state, level: 1)
+                return GUICHET_RAISE
+            }
+        }
+    }
+    guichet_set_swift_hooks(hooks)
+}

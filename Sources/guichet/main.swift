@@ -1,0 +1,18 @@
+import GuichetHost
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let arguments = CommandLine.arguments
+
+switch arguments.dropFirst().first {
+case "--help", "-h":
+    print(Help.commandLine)
+    exit(0)
+case "--version":
+    print(Runner.versionLine)
+    exit(0)
+default:
+    exit(Runner().run(arguments))
+}

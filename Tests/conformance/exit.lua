@@ -1,0 +1,2 @@
+io.write("leaving with 3\n")
+os.exit(3)
