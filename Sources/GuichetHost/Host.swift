@@ -10,18 +10,18 @@ public final class Host {
 
     public init(modules extra: [HostModule] = [], ignoreEnvironment: Bool = false) {
         state = LuaState(ignoreEnvironment: ignoreEnvironment)
-        var modules: [String: HostModule] = [:]
-        for module in [GuichetModule.module, JSONModule.module] + extra { modules[module.name] = module }
-        // Globals created on first use, and the module each one loads.
-        var lazyGlobals: [String: String] = [:]
-        for name in Array(modules.keys) + Stdlib.names { lazyGlobals[name] = "guichet." + name }
+        // Arrays, not dictionaries: start-up pays for every generic type it
+        // instantiates, and these lists are short.
+        let modules = [GuichetModule.module, JSONModule.module] + extra
+        // Globals created on first use: host modules and the stdlib.
+        let lazyGlobals = modules.map(\.name) + Stdlib.names
         installSearchers(modules)
         installLazyGlobals(lazyGlobals)
     }
 
     /// `require "guichet.x"` finds host modules and the stdlib; plain
     /// `require "pp"` also finds the stdlib, after the user's own files.
-    private func installSearchers(_ modules: [String: HostModule]) {
+    private func installSearchers(_ modules: [HostModule]) {
         let L = state.L
         state.pushGlobals()
         state.rawGet(-1, field: "package")
@@ -46,14 +46,14 @@ public final class Host {
         lua_settop(L, -4)
     }
 
-    private static func search(_ call: LuaCall, _ modules: [String: HostModule], prefixed: Bool) throws -> Int32 {
+    private static func search(_ call: LuaCall, _ modules: [HostModule], prefixed: Bool) throws -> Int32 {
         let state = call.state
         let requested = try call.string(1)
         var name = requested
         if prefixed {
             guard requested.hasPrefix("guichet.") else { return 0 }
             name = String(requested.dropFirst("guichet.".count))
-            if let module = modules[name] {
+            if let module = modules.first(where: { $0.name == name }) {
                 state.push(function: requested) { call in
                     try module.open(call.state)
                     return 1
@@ -80,16 +80,16 @@ public final class Host {
     }
 
     /// `_G`'s metatable: an unknown global that names a host module loads it.
-    private func installLazyGlobals(_ lazyGlobals: [String: String]) {
+    private func installLazyGlobals(_ lazyGlobals: [String]) {
         state.pushGlobals()
         state.newTable(fields: 1)
         state.push(function: "__index") { call in
             let state = call.state
             guard state.type(at: 2) == LUA_TSTRING, let key = state.toString(at: 2),
-                  let module = lazyGlobals[key] else { return 0 }
+                  lazyGlobals.contains(key) else { return 0 }
             state.pushGlobals()
             state.rawGet(-1, field: "require")
-            state.push(module)
+            state.push("guichet." + key)
             try state.call(arguments: 1, results: 1, traceback: false)
             lua_pushvalue(state.L, -1)
             state.rawSet(1, field: key)

@@ -13,8 +13,15 @@ public final class LuaState {
     public internal(set) var L: OpaquePointer
     /// The main thread, which owns the state.
     let mainThread: OpaquePointer
-    /// Host tasks started by async functions and not yet collected.
-    public let tasks = HostTasks()
+    /// Host tasks started by async functions and not yet collected
+    /// (created on first use: a script that makes no host call pays nothing).
+    public var tasks: HostTasks {
+        if let startedTasks { return startedTasks }
+        let created = HostTasks()
+        startedTasks = created
+        return created
+    }
+    private var startedTasks: HostTasks?
     /// Swift values keyed by name, for modules that keep per-state services.
     public var services: [String: AnyObject] = [:]
 
@@ -58,7 +65,7 @@ public final class LuaState {
     }
 
     deinit {
-        tasks.cancelAll()
+        startedTasks?.cancelAll()
         lua_close(mainThread)
     }
 

@@ -32,14 +32,16 @@ sources_newer_than() {
   [ -n "$(find "$repo_root/Package.swift" "$repo_root/Sources" "$repo_root/stdlib" -newer "$1" -print -quit 2>/dev/null)" ]
 }
 
-# The release binary: fully static, built when a source changed.
+# The release binary: fully static (no shared Swift runtime to load) and
+# without debug sections (mapping them costs start-up time), built when a
+# source changed.
 release_binary() {
   local bin="$repo_root/.build/release/guichet"
   if sources_newer_than "$bin"; then
     echo "guichet setup: building guichet (release, static; the first build takes a few minutes)…" >&2
     local log="$repo_root/.build/release-build.log"
     mkdir -p "$repo_root/.build"
-    if ! (cd "$repo_root" && swift build -c release -Xswiftc -static-executable >"$log" 2>&1); then
+    if ! (cd "$repo_root" && swift build -c release -Xswiftc -static-executable -Xlinker --strip-debug >"$log" 2>&1); then
       grep -E "error|warning: unre" "$log" >&2 || tail -30 "$log" >&2
       echo "guichet setup: the build failed; full log in $log" >&2
       exit 1
