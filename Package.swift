@@ -3,13 +3,21 @@ import PackageDescription
 
 let package = Package(
     name: "guichet",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "guichet", targets: ["guichet"]),
-        .library(name: "LuaBridge", targets: ["LuaBridge"]),
+        .library(name: "LuaBridge", targets: ["LuaBridge", "GuichetCore"]),
+        .library(name: "DemarchesSimplifiees", targets: ["DemarchesSimplifiees"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/GraphQLSwift/GraphQL", from: "4.3.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Debian's liblua5.4-dev, found through pkg-config.
@@ -18,14 +26,47 @@ let package = Package(
             pkgConfig: "lua5.4",
             providers: [.apt(["liblua5.4-dev"])]
         ),
-        // What Swift cannot express: macros, the error-raising trampoline, the Ctrl-C hook.
+        // What Swift cannot express: macros, the error-raising trampoline, waits that yield, Ctrl-C.
         .target(name: "CLuaShim", dependencies: ["CLua"]),
+        // Shared vocabulary: the error shape, JSON values, secrets.
+        .target(name: "GuichetCore"),
         // The Swift face of the Lua C API.
-        .target(name: "LuaBridge", dependencies: ["CLua", "CLuaShim"]),
-        // The guichet host: runner, stdlib, host modules.
+        .target(name: "LuaBridge", dependencies: ["CLua", "CLuaShim", "GuichetCore"]),
+        // One HTTP client for every API: retries, rate limits, redaction.
+        .target(
+            name: "Transport",
+            dependencies: [
+                "GuichetCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // The démarches-simplifiées GraphQL client, usable from Swift alone.
+        .target(
+            name: "DemarchesSimplifiees",
+            dependencies: [
+                "GuichetCore", "Transport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Loopback fake servers that enforce the real contracts (tests and --sandbox).
+        .target(
+            name: "Sandbox",
+            dependencies: [
+                "GuichetCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GraphQL", package: "GraphQL"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.embedInCode("Resources/ds-sandbox.graphql")]
+        ),
+        // The guichet host: runner, stdlib, host modules and API bindings.
         .target(
             name: "GuichetHost",
-            dependencies: ["LuaBridge", "CLuaShim", "CLua"],
+            dependencies: ["LuaBridge", "CLuaShim", "CLua", "GuichetCore", "Transport", "DemarchesSimplifiees", "Sandbox"],
             resources: [.embedInCode("stdlib")]
         ),
         .executableTarget(
@@ -35,7 +76,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge"]),
+        .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge", "GuichetCore"]),
+        .testTarget(name: "DemarchesSimplifieesTests", dependencies: ["DemarchesSimplifiees", "Sandbox", "Transport", "GuichetCore"]),
         // Drives the built binary (scripts/test builds it first).
         .testTarget(name: "EndToEndTests"),
     ]

@@ -362,3 +362,18 @@ void guichet_sigint_clear(void) {
         signal(SIGINT, on_sigint);
     }
 }
+
+void guichet_where(lua_State *L, int level) {
+    lua_Debug ar;
+    while (lua_getstack(L, level, &ar)) {
+        lua_getinfo(L, "Sl", &ar);
+        int in_stdlib = ar.source != NULL && strncmp(ar.source, "=stdlib/", 8) == 0;
+        if (ar.currentline <= 0) break;  // a C function: no position, as luaL_where
+        if (!in_stdlib) {
+            lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+            return;
+        }
+        level++;
+    }
+    lua_pushliteral(L, "");
+}

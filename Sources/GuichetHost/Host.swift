@@ -1,5 +1,6 @@
 import CLua
 import CLuaShim
+import GuichetCore
 import LuaBridge
 
 /// A Lua state dressed as guichet: host modules behind `require` and lazy
@@ -12,9 +13,9 @@ public final class Host {
         state = LuaState(ignoreEnvironment: ignoreEnvironment)
         // Arrays, not dictionaries: start-up pays for every generic type it
         // instantiates, and these lists are short.
-        let modules = [GuichetModule.module, JSONModule.module] + extra
+        let modules = [GuichetModule.module, JSONModule.module, DSCoreModule.module] + extra
         // Globals created on first use: host modules and the stdlib.
-        let lazyGlobals = modules.map(\.name) + Stdlib.names
+        let lazyGlobals = modules.filter(\.isGlobal).map(\.name) + Stdlib.names
         installSearchers(modules)
         installLazyGlobals(lazyGlobals)
     }
@@ -62,13 +63,13 @@ public final class Host {
                 return 2
             }
         }
-        if prefixed, let directory = Stdlib.installedDirectory {
-            let path = directory + "/" + name + ".lua"
-            if guichet_load_file(state.L, path) == LUA_OK {
-                state.push(path)
-                return 2
-            }
-            state.pop()
+        // An installed stdlib folder wins over the embedded copy; both load
+        // under the chunk name "=stdlib/<name>.lua".
+        if prefixed, let directory = Stdlib.installedDirectory, Files.exists(directory + "/" + name + ".lua") {
+            let source = try Files.readAll(directory + "/" + name + ".lua")
+            try source.withUnsafeBytes { try state.load($0, name: "=stdlib/\(name).lua") }
+            state.push(directory + "/" + name + ".lua")
+            return 2
         }
         guard let source = Stdlib.embedded(name) else {
             state.push("\n\tno module '\(requested)' in guichet's stdlib")

@@ -1,5 +1,6 @@
 import CLua
 import CLuaShim
+import GuichetCore
 import LuaBridge
 
 #if canImport(Glibc)
@@ -92,9 +93,51 @@ public struct Runner {
         "guichet \(guichetVersion) (\(String(cString: guichet_copyright())))"
     }
 
+    /// guichet's own options, which `lua` does not have. They go before
+    /// the script, among the lua options.
+    public struct HostOptions {
+        public var sandbox = false
+        public var dryRun = false
+        public var profile: String?
+    }
+
+    /// Takes guichet's own options out of argv (up to the script name).
+    static func extractHostOptions(_ argv: inout [String]) throws(GuichetError) -> HostOptions {
+        var options = HostOptions()
+        var i = 1
+        while i < argv.count {
+            let a = argv[i]
+            if a == "--" || a == "-" || !a.hasPrefix("-") { break }
+            switch a {
+            case "--sandbox": options.sandbox = true; argv.remove(at: i)
+            case "--dry-run": options.dryRun = true; argv.remove(at: i)
+            case "--profile":
+                guard i + 1 < argv.count else { throw GuichetError(.usage, "'--profile' needs a profile name") }
+                options.profile = argv[i + 1]
+                argv.removeSubrange(i...(i + 1))
+            default:
+                if a.hasPrefix("--profile=") {
+                    options.profile = String(a.dropFirst("--profile=".count))
+                    argv.remove(at: i)
+                } else {
+                    // -e and -l take the next argument: skip it.
+                    if a == "-e" || a == "-l" { i += 1 }
+                    i += 1
+                }
+            }
+        }
+        return options
+    }
+
     /// Runs the command line and returns the exit status.
     public func run(_ argv: [String]) -> Int32 {
+        var argv = argv
         let program = argv.first.flatMap { $0.isEmpty ? nil : $0 } ?? programName
+        let hostOptions: HostOptions
+        do { hostOptions = try Runner.extractHostOptions(&argv) } catch {
+            writeError("\(program): \(error.message)\n" + Runner.usage(program))
+            return 1
+        }
         let parsed = Runner.collect(argv)
         if let bad = parsed.badOption {
             let b = Array(bad.utf8)
@@ -105,7 +148,17 @@ public struct Runner {
         }
         if parsed.version { writeOutput(Runner.versionLine + "\n") }
 
-        let host = Host(modules: modules, ignoreEnvironment: parsed.ignoreEnvironment)
+        let host = Host(modules: modules + [SandboxModule.module], ignoreEnvironment: parsed.ignoreEnvironment)
+        if hostOptions.sandbox {
+            do {
+                let sandbox = try SandboxLauncher.start(environment: currentEnvironment())
+                SandboxLauncher.configure(host, sandbox: sandbox)
+            } catch {
+                writeError("\(program): cannot start the sandbox: \(error)\n")
+                return 1
+            }
+        }
+        if hostOptions.dryRun { DSSettings.of(host.state).dryRun = true }
         let session = Session(host: host, program: program)
         let state = host.state
         session.createArgTable(argv, script: parsed.script)

@@ -7,7 +7,7 @@ import Glibc
 /// the binary, so that a lone binary still works.
 enum Stdlib {
     /// Every module shipped in `stdlib/`, by module name.
-    static let names = ["pp", "csv", "parallel"]
+    static let names = ["pp", "csv", "parallel", "help", "ds"]
 
     /// The embedded source of a module.
     static func embedded(_ name: String) -> [UInt8]? {
@@ -15,6 +15,8 @@ enum Stdlib {
         case "pp": return PackageResources.pp_lua
         case "csv": return PackageResources.csv_lua
         case "parallel": return PackageResources.parallel_lua
+        case "help": return PackageResources.help_lua
+        case "ds": return PackageResources.ds_lua
         default: return nil
         }
     }

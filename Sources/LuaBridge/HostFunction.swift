@@ -1,5 +1,6 @@
 import CLua
 import CLuaShim
+import GuichetCore
 
 /// The body of a Swift function exposed to Lua: it reads its arguments from
 /// the call, pushes its results and returns how many it pushed (or the
@@ -71,16 +72,16 @@ public struct LuaCall {
 
     /// `bad argument #n to 'name' (problem)`; for `obj:method()` calls the
     /// receiver is not counted, as in luaL_argerror.
-    public func argumentError(_ position: Int32, _ problem: String) -> HostError {
+    public func argumentError(_ position: Int32, _ problem: String) -> GuichetError {
         var position = Int(position)
         if guichet_called_as_method(L, 0) != 0 {
             position -= 1
-            if position == 0 { return HostError(.usage, "calling '\(name)' on bad self (\(problem))") }
+            if position == 0 { return GuichetError(.usage, "calling '\(name)' on bad self (\(problem))") }
         }
-        return HostError.badArgument(position, to: name, problem)
+        return GuichetError.badArgument(position, to: name, problem)
     }
 
-    public func typeError(_ position: Int32, expected: String) -> HostError {
+    public func typeError(_ position: Int32, expected: String) -> GuichetError {
         let got = position > count ? "no value" : state.typeName(at: position)
         return argumentError(position, "\(expected) expected, got \(got)")
     }
@@ -89,7 +90,7 @@ public struct LuaCall {
         position > count || lua_type(L, position) == LUA_TNIL
     }
 
-    public func integer(_ position: Int32) throws(HostError) -> Int {
+    public func integer(_ position: Int32) throws(GuichetError) -> Int {
         if let value = state.toInteger(at: position) { return value }
         if lua_type(L, position) == LUA_TNUMBER {
             throw argumentError(position, "number has no integer representation")
@@ -97,21 +98,21 @@ public struct LuaCall {
         throw typeError(position, expected: "number")
     }
 
-    public func optionalInteger(_ position: Int32) throws(HostError) -> Int? {
+    public func optionalInteger(_ position: Int32) throws(GuichetError) -> Int? {
         isNoneOrNil(position) ? nil : try integer(position)
     }
 
-    public func number(_ position: Int32) throws(HostError) -> Double {
+    public func number(_ position: Int32) throws(GuichetError) -> Double {
         if let value = state.toNumber(at: position) { return value }
         throw typeError(position, expected: "number")
     }
 
-    public func optionalNumber(_ position: Int32) throws(HostError) -> Double? {
+    public func optionalNumber(_ position: Int32) throws(GuichetError) -> Double? {
         isNoneOrNil(position) ? nil : try number(position)
     }
 
     /// A string argument (numbers are accepted and converted, as Lua does).
-    public func string(_ position: Int32) throws(HostError) -> String {
+    public func string(_ position: Int32) throws(GuichetError) -> String {
         switch lua_type(L, position) {
         case LUA_TSTRING: return state.toString(at: position)!
         case LUA_TNUMBER: return state.describe(at: position)
@@ -119,29 +120,29 @@ public struct LuaCall {
         }
     }
 
-    public func optionalString(_ position: Int32) throws(HostError) -> String? {
+    public func optionalString(_ position: Int32) throws(GuichetError) -> String? {
         isNoneOrNil(position) ? nil : try string(position)
     }
 
     /// The raw bytes of a string argument, valid during the call.
-    public func bytes(_ position: Int32) throws(HostError) -> UnsafeRawBufferPointer {
+    public func bytes(_ position: Int32) throws(GuichetError) -> UnsafeRawBufferPointer {
         guard let bytes = state.toBytes(at: position) else { throw typeError(position, expected: "string") }
         return bytes
     }
 
     public func boolean(_ position: Int32) -> Bool { state.toBoolean(at: position) }
 
-    public func table(_ position: Int32) throws(HostError) {
+    public func table(_ position: Int32) throws(GuichetError) {
         if lua_type(L, position) != LUA_TTABLE { throw typeError(position, expected: "table") }
     }
 
-    public func function(_ position: Int32) throws(HostError) {
+    public func function(_ position: Int32) throws(GuichetError) {
         if lua_type(L, position) != LUA_TFUNCTION { throw typeError(position, expected: "function") }
     }
 
     /// The options table at `position` (or nil when absent), refusing keys
     /// that are not in `allowed`.
-    public func options(_ position: Int32, allowed: [String]) throws(HostError) -> LuaOptions? {
+    public func options(_ position: Int32, allowed: [String]) throws(GuichetError) -> LuaOptions? {
         if isNoneOrNil(position) { return nil }
         try table(position)
         let options = LuaOptions(call: self, position: position)
@@ -170,7 +171,7 @@ public struct LuaOptions {
 
     var state: LuaState { call.state }
 
-    func check(allowed: [String]) throws(HostError) {
+    func check(allowed: [String]) throws(GuichetError) {
         let L = state.L
         let table = lua_absindex(L, position)
         lua_pushnil(L)
@@ -190,13 +191,13 @@ public struct LuaOptions {
         }
     }
 
-    func fieldError(_ key: String, expected: String) -> HostError {
+    func fieldError(_ key: String, expected: String) -> GuichetError {
         let got = state.typeName(at: -1)
         return call.argumentError(position, "option '\(key)' must be \(expected), got \(got)")
     }
 
     /// Pushes the raw field, runs `read`, pops it.
-    private func with<T>(_ key: String, _ read: () throws(HostError) -> T?) throws(HostError) -> T? {
+    private func with<T>(_ key: String, _ read: () throws(GuichetError) -> T?) throws(GuichetError) -> T? {
         state.rawGet(position, field: key)
         defer { state.pop() }
         if lua_type(state.L, -1) == LUA_TNIL { return nil }
@@ -208,8 +209,8 @@ public struct LuaOptions {
         return state.rawGet(position, field: key) != LUA_TNIL
     }
 
-    public func string(_ key: String) throws(HostError) -> String? {
-        try with(key) { () throws(HostError) in
+    public func string(_ key: String) throws(GuichetError) -> String? {
+        try with(key) { () throws(GuichetError) in
             switch lua_type(state.L, -1) {
             case LUA_TSTRING: return state.toString(at: -1)
             case LUA_TNUMBER: return state.describe(at: -1)
@@ -218,8 +219,8 @@ public struct LuaOptions {
         }
     }
 
-    public func integer(_ key: String) throws(HostError) -> Int? {
-        try with(key) { () throws(HostError) in
+    public func integer(_ key: String) throws(GuichetError) -> Int? {
+        try with(key) { () throws(GuichetError) in
             guard let value = state.toInteger(at: -1), lua_type(state.L, -1) == LUA_TNUMBER else {
                 throw fieldError(key, expected: "an integer")
             }
@@ -227,8 +228,8 @@ public struct LuaOptions {
         }
     }
 
-    public func number(_ key: String) throws(HostError) -> Double? {
-        try with(key) { () throws(HostError) in
+    public func number(_ key: String) throws(GuichetError) -> Double? {
+        try with(key) { () throws(GuichetError) in
             guard lua_type(state.L, -1) == LUA_TNUMBER, let value = state.toNumber(at: -1) else {
                 throw fieldError(key, expected: "a number")
             }
@@ -236,8 +237,8 @@ public struct LuaOptions {
         }
     }
 
-    public func boolean(_ key: String) throws(HostError) -> Bool? {
-        try with(key) { () throws(HostError) in
+    public func boolean(_ key: String) throws(GuichetError) -> Bool? {
+        try with(key) { () throws(GuichetError) in
             guard lua_type(state.L, -1) == LUA_TBOOLEAN else { throw fieldError(key, expected: "a boolean") }
             return state.toBoolean(at: -1)
         }
@@ -289,10 +290,10 @@ func pushError(_ error: any Error, on state: LuaState, level: Int32) {
     switch error {
     case let error as LuaError:
         error.value.push()
-    case let error as HostError:
+    case let error as GuichetError:
         error.push(on: state, where: state.location(level: level))
     default:
-        HostError(.internal, String(describing: error)).push(on: state, where: state.location(level: level))
+        GuichetError(.internal, String(describing: error)).push(on: state, where: state.location(level: level))
     }
 }
 
@@ -303,7 +304,7 @@ func installSwiftHooks() {
     hooks.call = { L in
         onThread(L!) { state in
             guard let raw = guichet_object_slot(state.L, guichet_upvalueindex(1))?.pointee else {
-                HostError(.internal, "host function called after it was released").push(on: state, where: nil)
+                GuichetError(.internal, "host function called after it was released").push(on: state, where: nil)
                 return GUICHET_RAISE
             }
             let box = Unmanaged<FunctionBox>.fromOpaque(raw).takeUnretainedValue()

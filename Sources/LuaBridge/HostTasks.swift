@@ -1,5 +1,6 @@
 import CLua
 import CLuaShim
+import GuichetCore
 import Dispatch
 import Synchronization
 
@@ -62,13 +63,13 @@ public final class HostTasks {
 
     /// Blocks the Lua thread until one of the tasks is done. Ctrl-C cancels
     /// the tasks waited for and throws `interrupted`.
-    func waitAny(_ state: LuaState, at index: Int32) throws(HostError) {
+    func waitAny(_ state: LuaState, at index: Int32) throws(GuichetError) {
         let handles = handles(state, at: index)
         while !handles.contains(where: { completions.isDone($0) || pending[$0] == nil }) {
             if guichet_sigint_pending() != 0 {
                 guichet_sigint_clear()
                 for handle in handles { pending[handle]?.cancel() }
-                throw HostError(.interrupted, "interrupted")
+                throw GuichetError(.interrupted, "interrupted")
             }
             completions.wait(milliseconds: 50)
         }
@@ -77,7 +78,7 @@ public final class HostTasks {
     /// Pushes the results of a finished task, or throws its error.
     func finish(_ handle: Int, state: LuaState) throws -> Int32 {
         guard let task = pending.removeValue(forKey: handle) else {
-            throw HostError(.internal, "unknown host task \(handle)")
+            throw GuichetError(.internal, "unknown host task \(handle)")
         }
         completions.forget(handle)
         inFlight -= 1
@@ -122,7 +123,7 @@ private struct TypedTask<T: Sendable>: PendingTask {
 
     func deliver(on state: LuaState) throws -> Int32 {
         guard let result = slot.value.withLock({ $0 }) else {
-            throw HostError(.internal, "host task collected before it finished")
+            throw GuichetError(.internal, "host task collected before it finished")
         }
         return try deliver(state, result.get())
     }

@@ -1,5 +1,6 @@
 import CLua
 import CLuaShim
+import GuichetCore
 
 #if canImport(Glibc)
 import Glibc
@@ -55,7 +56,7 @@ public enum JSONCodec {
 
     /// Decodes one JSON document and pushes it. On failure nothing is
     /// pushed and the error names the byte offset and what was expected.
-    public static func decode(_ bytes: UnsafeRawBufferPointer, on state: LuaState, nullAsNil: Bool = false) throws(HostError) {
+    public static func decode(_ bytes: UnsafeRawBufferPointer, on state: LuaState, nullAsNil: Bool = false) throws(GuichetError) {
         let top = state.top
         pushNull(on: state)
         pushArrayMetatable(on: state)
@@ -67,7 +68,7 @@ public enum JSONCodec {
             try decoder.document()
         } catch {
             state.top = top
-            throw HostError(.json, error.describe(in: bytes))
+            throw GuichetError(.json, error.describe(in: bytes))
         }
         lua_rotate(state.L, top + 1, -2)  // drop the two helpers below the result
         state.pop(2)
@@ -402,7 +403,7 @@ public enum JSONCodec {
 
     /// Encodes the value at `index`. Cycles, functions, NaN and keys that
     /// JSON cannot hold are errors naming where they were found.
-    public static func encode(_ state: LuaState, at index: Int32, options: EncodeOptions = .init()) throws(HostError) -> [UInt8] {
+    public static func encode(_ state: LuaState, at index: Int32, options: EncodeOptions = .init()) throws(GuichetError) -> [UInt8] {
         let index = lua_absindex(state.L, index)
         let top = state.top
         pushNull(on: state)
@@ -413,7 +414,7 @@ public enum JSONCodec {
             try encoder.value(at: index, depth: 0)
         } catch {
             let path = "$" + error.path.reversed().joined()
-            throw HostError(.json, "cannot encode \(error.problem) at \(path)")
+            throw GuichetError(.json, "cannot encode \(error.problem) at \(path)")
         }
         return encoder.out
     }

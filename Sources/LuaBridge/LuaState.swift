@@ -1,5 +1,6 @@
 import CLua
 import CLuaShim
+import GuichetCore
 
 /// A Lua 5.4 state and everything guichet keeps beside it.
 ///
@@ -41,7 +42,7 @@ public final class LuaState {
             setRegistry("LUA_NOENV")
         }
         luaL_openlibs(L)
-        HostError.registerMetatable(in: self)
+        GuichetError.registerMetatable(in: self)
         installTasks()
     }
 
@@ -90,9 +91,9 @@ public final class LuaState {
     }
 
     /// Makes room for `n` more values, or throws (never raises).
-    public func ensureStack(_ n: Int32) throws(HostError) {
+    public func ensureStack(_ n: Int32) throws(GuichetError) {
         if lua_checkstack(L, n) == 0 {
-            throw HostError(.usage, "too many values (Lua stack overflow)")
+            throw GuichetError(.usage, "too many values (Lua stack overflow)")
         }
     }
 

@@ -1,4 +1,5 @@
 import CLua
+import GuichetCore
 import LuaBridge
 import Synchronization
 import Testing
@@ -74,7 +75,7 @@ struct BridgeTests {
         let state = LuaState()
         state.push(function: "dossier") { call in
             _ = try call.integer(1)
-            throw HostError(.notFound, "Dossier introuvable", status: 404, retryable: false)
+            throw GuichetError(.notFound, "Dossier introuvable", status: 404, retryable: false)
         }
         state.setGlobal("dossier")
         let values = try evaluate(state, """
@@ -163,7 +164,7 @@ struct BridgeTests {
                 _ = captured
                 let local = Tracker()
                 _ = local
-                throw HostError(.usage, "boom")
+                throw GuichetError(.usage, "boom")
             }
             state.setGlobal("fails")
             #expect(Tracker.count == before + 1)

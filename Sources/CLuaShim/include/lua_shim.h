@@ -61,8 +61,10 @@ void **guichet_object_slot(lua_State *L, int idx);
 /// Per-state space for the Swift owner of the state (copied to coroutines).
 static inline void **guichet_extraspace(lua_State *L) { return (void **)lua_getextraspace(L); }
 
-/// `luaL_where(L, level)`: pushes "chunkname:currentline:" or "".
-static inline void guichet_where(lua_State *L, int level) { luaL_where(L, level); }
+/// Like `luaL_where(L, level)` ("chunkname:currentline: " or ""), but
+/// skipping the frames of guichet's own Lua modules (chunks named
+/// "=stdlib/..."), so that an error points at the user's line.
+void guichet_where(lua_State *L, int level);
 
 /// Whether the function at `level` was called as a method (`obj:f()`), and
 /// the name it was called by (NULL when unknown). As luaL_argerror does.

@@ -1,5 +1,6 @@
 import CLua
 import CLuaShim
+import GuichetCore
 import LuaBridge
 
 #if canImport(Glibc)
@@ -59,10 +60,10 @@ enum GuichetModule {
     }
 
     /// Reads `kind, message [, {status=, retryable=}]` arguments.
-    private static func hostError(from call: LuaCall, fieldsAt position: Int32? = 3) throws -> HostError {
+    private static func hostError(from call: LuaCall, fieldsAt position: Int32? = 3) throws -> GuichetError {
         let kind = try call.string(1)
         let message = try call.string(2)
-        var error = HostError(HostError.Kind(rawValue: kind), message)
+        var error = GuichetError(GuichetError.Kind(rawValue: kind), message)
         if let position, let fields = try call.options(position, allowed: ["status", "retryable"]) {
             error.status = try fields.integer("status")
             error.retryable = try fields.boolean("retryable")

@@ -1,59 +1,8 @@
 import CLua
 import CLuaShim
+import GuichetCore
 
-/// The one error shape a script can catch.
-///
-/// In Lua it is a table `{kind=, message=, status=, details=, retryable=}`
-/// whose metatable gives it a readable `tostring`; scripts branch on
-/// `err.kind == "usage"`.
-public struct HostError: Error, Sendable, CustomStringConvertible {
-    /// What went wrong, as a stable word scripts can test.
-    public struct Kind: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral {
-        public let rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public init(stringLiteral value: String) { self.rawValue = value }
-
-        public static let usage: Kind = "usage"
-        public static let auth: Kind = "auth"
-        public static let network: Kind = "network"
-        public static let timeout: Kind = "timeout"
-        public static let http: Kind = "http"
-        public static let graphql: Kind = "graphql"
-        public static let validation: Kind = "validation"
-        public static let notFound: Kind = "not_found"
-        public static let rateLimited: Kind = "rate_limited"
-        public static let interrupted: Kind = "interrupted"
-        public static let json: Kind = "json"
-        public static let io: Kind = "io"
-        public static let `internal`: Kind = "internal"
-    }
-
-    public var kind: Kind
-    public var message: String
-    /// The HTTP status, when a server answered.
-    public var status: Int?
-    /// The server's own error list (already free of secrets).
-    public var details: JSONValue?
-    /// Whether trying again later may succeed.
-    public var retryable: Bool?
-
-    public init(_ kind: Kind, _ message: String, status: Int? = nil, details: JSONValue? = nil, retryable: Bool? = nil) {
-        self.kind = kind
-        self.message = message
-        self.status = status
-        self.details = details
-        self.retryable = retryable
-    }
-
-    public var description: String {
-        kind == .usage ? message : "[\(kind.rawValue)] \(message)"
-    }
-
-    /// `bad argument #n to 'name' (problem)`, worded as Lua's own.
-    public static func badArgument(_ position: Int, to function: String, _ problem: String) -> HostError {
-        HostError(.usage, "bad argument #\(position) to '\(function)' (\(problem))")
-    }
-
+extension GuichetError {
     static let metatableKey = "guichet.error"
 
     /// The error metatable, created once per state: `__tostring` shows
@@ -97,7 +46,7 @@ public struct HostError: Error, Sendable, CustomStringConvertible {
         if let retryable { state.push(retryable); state.rawSet(-2, field: "retryable") }
         if let details { details.push(on: state, nullAsNil: false); state.rawSet(-2, field: "details") }
         if let location, !location.isEmpty { state.push(location); state.rawSet(-2, field: "where") }
-        state.pushRegistry(HostError.metatableKey)
+        state.pushRegistry(GuichetError.metatableKey)
         lua_setmetatable(state.L, -2)
     }
 }

@@ -1,0 +1,111 @@
+import Foundation
+import GuichetCore
+import Transport
+
+/// Where and as whom to talk to démarches-simplifiées.
+public struct DSConfiguration: Sendable {
+    /// The product was renamed: this is the current production endpoint.
+    public static let defaultEndpoint = "https://demarche.numerique.gouv.fr/api/v2/graphql"
+
+    /// The full GraphQL endpoint URL.
+    public var endpoint: String
+    public var token: Secret?
+    /// Where the token came from, for error messages ("DS_API_TOKEN", "profile ds").
+    public var tokenOrigin: String
+    /// Print mutations instead of sending them; reads still happen.
+    public var dryRun: Bool
+
+    public init(endpoint: String = DSConfiguration.defaultEndpoint, token: Secret? = nil,
+                tokenOrigin: String = "DS_API_TOKEN", dryRun: Bool = false) {
+        self.endpoint = DSConfiguration.normalizedEndpoint(endpoint)
+        self.token = token
+        self.tokenOrigin = tokenOrigin
+        self.dryRun = dryRun
+    }
+
+    /// Accepts a bare host or base URL ("https://www.demarches-simplifiees.fr")
+    /// as well as the full endpoint.
+    public static func normalizedEndpoint(_ url: String) -> String {
+        var url = url.trimmingCharacters(in: .whitespaces)
+        if !url.contains("://") { url = "https://" + url }
+        while url.hasSuffix("/") { url.removeLast() }
+        if url.hasSuffix("/api/v2/graphql") { return url }
+        let afterScheme = url.range(of: "://").map { url[$0.upperBound...] } ?? Substring(url)
+        return afterScheme.contains("/") ? url : url + "/api/v2/graphql"
+    }
+
+    /// DS_API_URL and DS_API_TOKEN.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> DSConfiguration {
+        DSConfiguration(
+            endpoint: environment["DS_API_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultEndpoint,
+            token: environment["DS_API_TOKEN"].flatMap { $0.isEmpty ? nil : Secret($0) },
+            tokenOrigin: "DS_API_TOKEN")
+    }
+
+    /// The host the token is bound to (a token is never sent elsewhere).
+    public var host: String {
+        URLComponents(string: endpoint)?.host ?? endpoint
+    }
+}
+
+/// A démarches-simplifiées GraphQL client.
+///
+/// `execute` is the raw layer (a document and JSON variables in, the JSON
+/// answer out): the Lua binding uses it and decodes the answer straight into
+/// Lua tables. The typed methods in `DSClient+Typed.swift` sit on top of it.
+public final class DSClient: Sendable {
+    public let configuration: DSConfiguration
+    let transport: HTTPTransport
+    /// Where dry-run mutations are described (stderr by default).
+    let dryRunSink: @Sendable (String) -> Void
+
+    public init(configuration: DSConfiguration, transport: HTTPTransport = .shared,
+                dryRunSink: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
+        self.configuration = configuration
+        self.transport = transport
+        self.dryRunSink = dryRunSink
+    }
+
+    /// The body of a dry-run answer: no data, and a marker callers can test.
+    public static let dryRunAnswer = Array(#"{"data":null,"extensions":{"dryRun":true}}"#.utf8)
+
+    /// Sends one of guichet's documents.
+    public func execute(_ operation: DSOperation, variables: JSONValue) async throws(GuichetError) -> [UInt8] {
+        try await execute(document: operation.document, operationName: operation.rawValue,
+                          variables: variables.serialized(), isMutation: operation.isMutation)
+    }
+
+    /// Sends a GraphQL document with variables given as JSON text. Returns
+    /// the JSON body of the answer; HTTP-level failures (bad or expired
+    /// token, forbidden network, rate limit, server errors, an answer that
+    /// is not JSON) are thrown as errors of the common shape. GraphQL
+    /// `errors` in the answer are left to the caller (see `DSErrors`).
+    public func execute(document: String, operationName: String?, variables: [UInt8], isMutation: Bool) async throws(GuichetError) -> [UInt8] {
+        guard let token = configuration.token, !token.isEmpty else {
+            throw GuichetError(.auth, "no démarches-simplifiées token: set DS_API_TOKEN, or run `guichet login ds`")
+        }
+        if isMutation && configuration.dryRun {
+            dryRunSink("[dry-run] \(operationName ?? "mutation") \(String(decoding: variables, as: UTF8.self))")
+            return DSClient.dryRunAnswer
+        }
+        var body: [UInt8] = []
+        body.reserveCapacity(document.utf8.count + variables.count + 64)
+        body.append(contentsOf: #"{"query":"#.utf8)
+        JSONValue.string(document).write(to: &body)
+        if let operationName {
+            body.append(contentsOf: #","operationName":"#.utf8)
+            JSONValue.string(operationName).write(to: &body)
+        }
+        body.append(contentsOf: #","variables":"#.utf8)
+        body.append(contentsOf: variables.isEmpty ? Array("{}".utf8) : variables)
+        body.append(UInt8(ascii: "}"))
+        let request = HTTPRequest(
+            method: .POST, url: configuration.endpoint,
+            headers: [("Content-Type", "application/json"), ("Accept", "application/json"), ("User-Agent", "guichet")],
+            secretHeaders: [("Authorization", Secret("Bearer " + token.reveal()))],
+            body: body, idempotent: !isMutation)
+        let response = try await transport.send(request)
+        try DSErrors.checkHTTP(response, configuration: configuration)
+        return response.body
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import GuichetCore
+import Transport
+
+/// One entry of a GraphQL answer's top-level `errors`.
+public struct GraphQLErrorEntry: Sendable, Equatable {
+    public var message: String
+    /// `extensions.code`: not_found, unauthorized, timeout, bad_request, ...
+    public var code: String?
+    public var path: [String]
+
+    public init(message: String, code: String?, path: [String] = []) {
+        self.message = message
+        self.code = code
+        self.path = path
+    }
+}
+
+/// How démarches-simplifiées says something went wrong, turned into the
+/// common error shape with what to do about it.
+public enum DSErrors {
+    static let pinnedNetworkHelp = """
+        démarches-simplifiées tokens created since mid-2026 are pinned to the first network (IP address) \
+        that uses them. Add this machine's address to the token's authorised networks in your profile \
+        (« Jetons d’identification de l’API »), or use a token made for this network
+        """
+
+    /// HTTP-level failures of a GraphQL POST.
+    static func checkHTTP(_ response: HTTPResponse, configuration: DSConfiguration) throws(GuichetError) {
+        let status = response.status
+        let serverMessage = firstErrorMessage(response.body)
+        switch status {
+        case 200:
+            guard response.body.first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }) == UInt8(ascii: "{") else {
+                throw GuichetError(.network, "the server's answer is not JSON: \(preview(response.body))", status: status, retryable: true)
+            }
+        case 300..<400:
+            let location = response.header("Location") ?? "another address"
+            throw GuichetError(.http, "the server redirects to \(location): set DS_API_URL to the new address (guichet never follows a redirect for a POST)", status: status)
+        case 401:
+            throw GuichetError(.auth, "the démarches-simplifiées token (from \(configuration.tokenOrigin)) has expired (\(serverMessage ?? "Token expired")): create a new one in your profile and run `guichet login ds`", status: status)
+        case 403:
+            if let serverMessage, serverMessage.contains("forbidden network") {
+                throw GuichetError(.auth, "this token may not be used from this network: «\(serverMessage)». \(pinnedNetworkHelp)", status: status)
+            }
+            throw GuichetError(.auth, "the démarches-simplifiées token (from \(configuration.tokenOrigin)) is missing, invalid or revoked (HTTP 403\(serverMessage.map { ": " + $0 } ?? "")): check it, or run `guichet login ds`", status: status)
+        case 429:
+            let wait = response.header("Retry-After").map { ", retry after \($0) s" } ?? ""
+            throw GuichetError(.rateLimited, "démarches-simplifiées rate limit reached (400 requests per minute per token)\(wait)", status: status, retryable: true)
+        case 400:
+            throw GuichetError(.graphql, "the server refused the request (HTTP 400): \(serverMessage ?? preview(response.body))", status: status)
+        case 500..<600:
+            throw GuichetError(.http, "démarches-simplifiées answered HTTP \(status)\(serverMessage.map { ": " + $0 } ?? ""); try again later", status: status, retryable: true)
+        default:
+            throw GuichetError(.http, "unexpected HTTP \(status) from démarches-simplifiées: \(serverMessage ?? preview(response.body))", status: status)
+        }
+    }
+
+    /// Top-level GraphQL errors.
+    public static func classify(_ errors: [GraphQLErrorEntry], operation: String) -> GuichetError {
+        let details = JSONValue.array(errors.map { error in
+            var fields: [(String, JSONValue)] = [("message", .string(error.message))]
+            if let code = error.code { fields.append(("code", .string(error.code ?? code))) }
+            if !error.path.isEmpty { fields.append(("path", .array(error.path.map(JSONValue.string)))) }
+            return .object(fields)
+        })
+        let first = errors.first ?? GraphQLErrorEntry(message: "unknown error", code: nil)
+        let text = errors.map(\.message).joined(separator: "; ")
+        switch first.code {
+        case "not_found":
+            return GuichetError(.notFound, "\(operation): \(text)", details: details)
+        case "unauthorized":
+            return GuichetError(.auth, "\(operation): \(text) (this démarche is outside the token's scope, or its administrator is not yours)", details: details)
+        case "forbidden", "deprecated_token":
+            return GuichetError(.auth, "\(operation): \(text)", details: details)
+        case "timeout":
+            return GuichetError(.timeout, "\(operation): the server ran out of time (30 s): ask for fewer fields or a smaller page", details: details, retryable: true)
+        case "internal_server_error":
+            return GuichetError(.http, "\(operation): démarches-simplifiées failed (\(text))", details: details, retryable: true)
+        default:
+            return GuichetError(.graphql, "\(operation): \(text)", details: details)
+        }
+    }
+
+    /// Errors carried by a mutation payload (French, kept as they are).
+    public static func payloadErrors(_ messages: [String], operation: String) -> GuichetError {
+        let text = messages.joined(separator: "; ")
+        let details = JSONValue.array(messages.map { .object([("message", .string($0))]) })
+        if messages.contains(where: { $0.contains("seulement en lecture") }) {
+            return GuichetError(.auth, "\(operation): \(text) (this token is read-only: create one with write access)", details: details)
+        }
+        return GuichetError(.validation, "\(operation): \(text)", details: details)
+    }
+
+    static func firstErrorMessage(_ body: [UInt8]) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+              let errors = object["errors"] as? [[String: Any]] else { return nil }
+        return errors.first?["message"] as? String
+    }
+
+    static func preview(_ body: [UInt8]) -> String {
+        let text = String(decoding: body.prefix(120), as: UTF8.self)
+        return text.isEmpty ? "(empty body)" : "«\(text)\(body.count > 120 ? "…" : "")»"
+    }
+}

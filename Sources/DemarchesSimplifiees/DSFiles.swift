@@ -1,0 +1,196 @@
+import Crypto
+import Foundation
+import GuichetCore
+import NIOCore
+import Transport
+
+/// Relay ids: base64 of "<Type>-<number>".
+public enum DSID {
+    public static func dossier(_ number: Int) -> String { encode("Dossier", number) }
+    public static func demarche(_ number: Int) -> String { encode("Procedure", number) }
+    public static func groupeInstructeur(_ number: Int) -> String { encode("GroupeInstructeur", number) }
+    public static func instructeur(_ number: Int) -> String { encode("Instructeur", number) }
+
+    public static func encode(_ type: String, _ number: Int) -> String {
+        Data("\(type)-\(number)".utf8).base64EncodedString()
+    }
+
+    /// ("Dossier", 12) from "RG9zc2llci0xMg==".
+    public static func decode(_ id: String) -> (type: String, number: Int)? {
+        guard let data = Data(base64Encoded: id), let text = String(data: data, encoding: .utf8),
+              let dash = text.lastIndex(of: "-"), let number = Int(text[text.index(after: dash)...]) else { return nil }
+        return (String(text[..<dash]), number)
+    }
+}
+
+/// A file as the API describes it (`File` in the schema).
+public struct DSFile: Sendable, Codable, Equatable {
+    public var url: String
+    public var filename: String
+    public var contentType: String
+    /// Base64 of the raw MD5 digest.
+    public var checksum: String
+    public var byteSizeBigInt: String?
+
+    public init(url: String, filename: String, contentType: String, checksum: String, byteSizeBigInt: String?) {
+        self.url = url
+        self.filename = filename
+        self.contentType = contentType
+        self.checksum = checksum
+        self.byteSizeBigInt = byteSizeBigInt
+    }
+}
+
+public enum DownloadOutcome: Sendable, Equatable {
+    /// Written (atomically) and checked against its checksum.
+    case downloaded(path: String, bytes: Int)
+    /// Already there with the same checksum.
+    case skipped(path: String)
+    /// The pre-signed URL has expired: ask the API for a fresh one.
+    case urlExpired
+}
+
+extension DSClient {
+    /// Message attachments are limited to 20 MB by the server.
+    public static let messageAttachmentLimit = 20 * 1024 * 1024
+    /// Direct uploads take a 32-bit size.
+    public static let uploadLimit = Int(Int32.max)
+
+    /// Base64 MD5 of a file, read in chunks.
+    public static func checksum(ofFile path: String) throws(GuichetError) -> String {
+        var md5 = Insecure.MD5()
+        try Files.read(path) { md5.update(bufferPointer: $0) }
+        return Data(md5.finalize()).base64EncodedString()
+    }
+
+    /// A MIME type from the file name (the server checks it against what
+    /// each use allows).
+    public static func contentType(forFile path: String) -> String {
+        let ext = path.split(separator: ".").last.map { $0.lowercased() } ?? ""
+        let types = [
+            "pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+            "gif": "image/gif", "txt": "text/plain", "csv": "text/csv", "json": "application/json",
+            "zip": "application/zip", "odt": "application/vnd.oasis.opendocument.text",
+            "ods": "application/vnd.oasis.opendocument.spreadsheet",
+            "doc": "application/msword", "xls": "application/vnd.ms-excel",
+            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ]
+        return types[ext] ?? "application/octet-stream"
+    }
+
+    /// Checks a file before any request: present, regular, within `limit`.
+    public static func checkUploadable(_ path: String, limit: Int) throws(GuichetError) -> Int {
+        let size = try Files.size(of: path)
+        if size > limit {
+            throw GuichetError(.usage, "\(path) is \(size) bytes, more than the \(limit / 1024 / 1024) MB allowed here")
+        }
+        return size
+    }
+
+    /// Direct upload: createDirectUpload, then PUT the bytes to the signed
+    /// URL with exactly the returned headers (and no Authorization).
+    /// Returns the signedBlobId to pass as `justificatif` or `attachment`.
+    public func upload(file path: String, dossierID: String, limit: Int = DSClient.uploadLimit) async throws(GuichetError) -> String {
+        let size = try DSClient.checkUploadable(path, limit: limit)
+        let checksum = try DSClient.checksum(ofFile: path)
+        let input: JSONValue = .object([("input", .object([
+            ("dossierId", .string(dossierID)),
+            ("filename", .string(AtomicFileWriter.basename(of: path))),
+            ("byteSize", .int(size)),
+            ("checksum", .string(checksum)),
+            ("contentType", .string(DSClient.contentType(forFile: path))),
+        ]))])
+        let answer = try await execute(.createDirectUpload, variables: input)
+        if answer == DSClient.dryRunAnswer { return "dry-run-signed-blob-id" }
+        let upload = try DSClient.directUpload(from: answer)
+        let bytes = try Files.readAll(path)
+        let put = HTTPRequest(method: .PUT, url: upload.url, headers: upload.headers, body: bytes, idempotent: true)
+        let response = try await transport.send(put)
+        guard (200..<300).contains(response.status) else {
+            throw GuichetError(.http, "the storage server refused the upload of \(path) (HTTP \(response.status)): \(DSErrors.preview(response.body))", status: response.status)
+        }
+        return upload.signedBlobId
+    }
+
+    struct DirectUpload {
+        var url: String
+        var headers: [(String, String)]
+        var signedBlobId: String
+    }
+
+    static func directUpload(from answer: [UInt8]) throws(GuichetError) -> DirectUpload {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any] else {
+            throw GuichetError(.network, "createDirectUpload: the answer is not JSON: \(DSErrors.preview(answer))")
+        }
+        if let errors = object["errors"] as? [[String: Any]], !errors.isEmpty {
+            throw DSErrors.classify(errors.map(GraphQLErrorEntry.init(json:)), operation: "createDirectUpload")
+        }
+        guard let data = object["data"] as? [String: Any],
+              let payload = data["createDirectUpload"] as? [String: Any],
+              let upload = payload["directUpload"] as? [String: Any],
+              let url = upload["url"] as? String, let signed = upload["signedBlobId"] as? String,
+              let headersText = upload["headers"] as? String,
+              let headers = try? JSONSerialization.jsonObject(with: Data(headersText.utf8)) as? [String: String] else {
+            throw GuichetError(.network, "createDirectUpload: unexpected answer \(DSErrors.preview(answer))")
+        }
+        return DirectUpload(url: url, headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, signedBlobId: signed)
+    }
+
+    /// Downloads a file to `path` atomically, checking its MD5; a file
+    /// already there with the same checksum is left alone.
+    public func download(_ file: DSFile, to path: String) async throws(GuichetError) -> DownloadOutcome {
+        if Files.exists(path), (try? DSClient.checksum(ofFile: path)) == file.checksum {
+            return .skipped(path: path)
+        }
+        try Files.makeDirectories(AtomicFileWriter.directory(of: path))
+        let writer = try AtomicFileWriter(path: path)
+        let digest = Digest()
+        let response = try await transport.download(file.url) { chunk in
+            try chunk.withUnsafeReadableBytes { bytes in
+                digest.update(bytes)
+                try writer.write(bytes)
+            }
+        }
+        if [401, 403, 404].contains(response.status) {
+            writer.abort()
+            return .urlExpired
+        }
+        guard response.status == 200 else {
+            writer.abort()
+            throw GuichetError(.http, "downloading \(file.filename) failed (HTTP \(response.status))", status: response.status, retryable: response.status >= 500)
+        }
+        let (checksum, count) = digest.finish()
+        guard checksum == file.checksum else {
+            writer.abort()
+            throw GuichetError(.network, "\(file.filename) arrived damaged: its MD5 is \(checksum), the server announced \(file.checksum); nothing was written", retryable: true)
+        }
+        try writer.commit()
+        return .downloaded(path: path, bytes: count)
+    }
+}
+
+/// An MD5 being computed while a download streams (the sink closure is
+/// called on one task at a time, in order).
+private final class Digest: @unchecked Sendable {
+    private var md5 = Insecure.MD5()
+    private var count = 0
+
+    func update(_ bytes: UnsafeRawBufferPointer) {
+        md5.update(bufferPointer: bytes)
+        count += bytes.count
+    }
+
+    func finish() -> (String, Int) {
+        (Data(md5.finalize()).base64EncodedString(), count)
+    }
+}
+
+extension GraphQLErrorEntry {
+    init(json: [String: Any]) {
+        let extensions = json["extensions"] as? [String: Any]
+        self.init(message: json["message"] as? String ?? "unknown error",
+                  code: extensions?["code"] as? String,
+                  path: (json["path"] as? [Any])?.map { "\($0)" } ?? [])
+    }
+}

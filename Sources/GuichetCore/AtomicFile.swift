@@ -1,0 +1,159 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a file so that readers see either the old content or the whole
+/// new one, never a half-written file: a temporary file in the same
+/// folder, fsync, then rename over the destination.
+public final class AtomicFileWriter: @unchecked Sendable {  // used by one task at a time
+    public let path: String
+    public let temporaryPath: String
+    private var descriptor: Int32
+    private var finished = false
+
+    /// - Parameter mode: permissions of the new file (0600 for secrets).
+    public init(path: String, mode: mode_t = 0o644) throws(GuichetError) {
+        self.path = path
+        let directory = AtomicFileWriter.directory(of: path)
+        var template = Array("\(directory)/.\(AtomicFileWriter.basename(of: path)).part-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw GuichetError(.io, "cannot create a file in \(directory): \(String(cString: strerror(errno)))")
+        }
+        descriptor = fd
+        temporaryPath = String(cString: template)
+        fchmod(fd, mode)
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(GuichetError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                let reason = String(cString: strerror(errno))
+                abort()
+                throw GuichetError(.io, "cannot write \(path): \(reason)")
+            }
+            offset += written
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws(GuichetError) {
+        var failure: GuichetError?
+        bytes.withUnsafeBytes { buffer in
+            do throws(GuichetError) { try write(buffer) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Makes the new content durable and puts it in place.
+    public func commit() throws(GuichetError) {
+        guard !finished else { return }
+        finished = true
+        if fsync(descriptor) != 0 || close(descriptor) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw GuichetError(.io, "cannot save \(path): \(reason)")
+        }
+        if rename(temporaryPath, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw GuichetError(.io, "cannot save \(path): \(reason)")
+        }
+        // Make the rename itself durable.
+        let directory = open(AtomicFileWriter.directory(of: path), O_RDONLY)
+        if directory >= 0 { fsync(directory); close(directory) }
+    }
+
+    /// Drops the temporary file; the destination is untouched.
+    public func abort() {
+        guard !finished else { return }
+        finished = true
+        close(descriptor)
+        unlink(temporaryPath)
+    }
+
+    deinit { abort() }
+
+    /// Writes `bytes` to `path` atomically.
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(GuichetError) {
+        let writer = try AtomicFileWriter(path: path, mode: mode)
+        try writer.write(bytes)
+        try writer.commit()
+    }
+
+    public static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let directory = String(path[..<slash])
+        return directory.isEmpty ? "/" : directory
+    }
+
+    public static func basename(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+}
+
+/// Small file helpers with errors in the common shape.
+public enum Files {
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// The size of a regular file, or an error saying what is wrong with the path.
+    public static func size(of path: String) throws(GuichetError) -> Int {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw GuichetError(.io, "file not found: \(path)")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw GuichetError(.io, "not a regular file: \(path)")
+        }
+        return Int(info.st_size)
+    }
+
+    /// Reads a file in chunks, calling `body` with each.
+    public static func read(_ path: String, chunkSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void) throws(GuichetError) {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw GuichetError(.io, "cannot read \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = Glibc.read(fd, buffer.baseAddress, chunkSize)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw GuichetError(.io, "cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { return }
+            do { try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) } catch let error as GuichetError { throw error } catch {
+                throw GuichetError(.io, "cannot read \(path): \(error)")
+            }
+        }
+    }
+
+    public static func readAll(_ path: String) throws(GuichetError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        try read(path) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    /// Creates a folder and its parents.
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(GuichetError) {
+        if isDirectory(path) { return }
+        let parent = AtomicFileWriter.directory(of: path)
+        if parent != path && parent != "." && parent != "/" { try makeDirectories(parent, mode: mode) }
+        if mkdir(path, mode) != 0 && errno != EEXIST {
+            throw GuichetError(.io, "cannot create folder \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}

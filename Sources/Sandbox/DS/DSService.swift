@@ -1,0 +1,237 @@
+import Crypto
+import Foundation
+import GuichetCore
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// The démarches-simplifiées routes: `POST /api/v2/graphql` as the real
+/// server answers it (auth, rate limit, validation, errors), the object
+/// storage behind direct uploads and file URLs, and admin routes to expire
+/// tokens and URLs.
+final class DSService: Sendable {
+    let world: DSWorld
+    let graphQL: SandboxGraphQL
+    let faults: Faults
+    let storageURL = Mutex("http://127.0.0.1")
+    /// Requests per minute per token before 429.
+    let rateLimit = Mutex(400)
+    let window = Mutex<(start: Date, counts: [String: Int])>((Date(), [:]))
+
+    init(options: SandboxServer.Options, faults: Faults) throws {
+        world = DSWorld(dossierCount: options.dossiers)
+        graphQL = try SandboxGraphQL(sdl: options.dsSchema)
+        self.faults = faults
+    }
+
+    func json(_ status: HTTPResponse.Status, _ value: JSONValue, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: value.serialized())))
+    }
+
+    func error(_ status: HTTPResponse.Status, _ message: String, code: String) -> Response {
+        json(status, .object([("errors", .array([.object([("message", .string(message)), ("extensions", .object([("code", .string(code))]))])])), ("data", .null)]))
+    }
+
+    /// `Bearer x`, `Bearer token=x` and `Token token="x"`, as Rails parses them.
+    static func token(from header: String?) -> String? {
+        guard let header else { return nil }
+        for prefix in ["Bearer ", "Token "] where header.hasPrefix(prefix) {
+            var value = String(header.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
+            if value.hasPrefix("token=") { value = String(value.dropFirst(6)) }
+            return value.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        }
+        return nil
+    }
+
+    /// rack-attack: a fixed 60 s window per Authorization value.
+    func rateLimited(_ key: String) -> Response? {
+        let limit = rateLimit.withLock { $0 }
+        let (count, reset): (Int, Date) = window.withLock { window in
+            if Date().timeIntervalSince(window.start) >= 60 { window = (Date(), [:]) }
+            window.counts[key, default: 0] += 1
+            return (window.counts[key]!, window.start.addingTimeInterval(60))
+        }
+        guard count > limit else { return nil }
+        let retry = max(1, Int(reset.timeIntervalSinceNow.rounded(.up)))
+        return Response(status: .tooManyRequests,
+                        headers: [.retryAfter: String(retry), HTTPField.Name("RateLimit-Remaining")!: "0",
+                                  HTTPField.Name("RateLimit-Reset")!: String(Int(reset.timeIntervalSince1970)), .contentType: "text/plain"],
+                        body: .init(byteBuffer: ByteBuffer(string: "Calm down, cowboy! You're making too many requests.\n")))
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/api/v2/graphql") { request, _ in try await self.graphQLRoute(request) }
+        router.put("/storage/uploads/{key}") { request, context in try await self.uploadRoute(request, key: context.parameters.get("key") ?? "") }
+        router.get("/storage/files/{key}") { request, context in self.fileRoute(request, key: context.parameters.get("key") ?? "") }
+        // Admin: expire a token (or every token), expire every file URL issued so far, change the rate limit.
+        router.post("/__sandbox/ds/expire-token") { request, _ -> Response in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 16)
+            let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+            self.world.lock.withLock {
+                for key in self.world.tokens.keys where object["token"] == nil || object["token"] as? String == key {
+                    self.world.tokens[key]!.expired = true
+                }
+            }
+            return Response(status: .noContent)
+        }
+        router.post("/__sandbox/ds/expire-urls") { _, _ -> Response in
+            self.world.lock.withLock { self.world.urlsValidAfter = Date() }
+            return Response(status: .noContent)
+        }
+        router.post("/__sandbox/ds/rate-limit") { request, _ -> Response in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 16)
+            let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+            self.rateLimit.withLock { $0 = object["per_minute"] as? Int ?? 400 }
+            self.window.withLock { $0 = (Date(), [:]) }
+            return Response(status: .noContent)
+        }
+    }
+
+    func graphQLRoute(_ request: Request) async throws -> Response {
+        var request = request
+        let fault = faults.take("/api/v2/graphql")
+        if case .slow(let seconds) = fault { try await Task.sleep(nanoseconds: UInt64(seconds * 1e9)) }
+        let authorization = request.headers[.authorization]
+        let bodyBuffer = try await request.collectBody(upTo: 16 << 20)
+        let body = Data(buffer: bodyBuffer)
+        let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
+        let operationName = object?["operationName"] as? String
+        var record = SandboxServer.RequestRecord(method: "POST", path: "/api/v2/graphql", operationName: operationName,
+                                                 hadAuthorization: authorization != nil, rejected: [])
+        defer { faults.record(record) }
+
+        if let answer = await faults.response(for: fault) { return answer }
+        if let limited = rateLimited(authorization ?? "anonymous") { return limited }
+
+        // Authentication, in the order of the real base controller.
+        let tokenValue = DSService.token(from: authorization)
+        let token: DSWorld.Token? = world.lock.withLock { tokenValue.flatMap { world.tokens[$0] } }
+        guard let token else {
+            return error(.forbidden, "Without a token, only persisted queries are allowed", code: "forbidden")
+        }
+        if token.expired { return error(.unauthorized, "Token expired", code: "unauthorized") }
+        if token.forbiddenNetwork {
+            return error(.forbidden, "Request issued from a forbidden network. Add 127.0.0.1/32 to your allowed adresses in your /profil", code: "forbidden")
+        }
+
+        guard let object, let query = object["query"] as? String else {
+            return error(.badRequest, "No query string was present", code: "bad_request")
+        }
+        var variables: [String: JSONValue] = [:]
+        switch object["variables"] {
+        case let text as String where !text.isEmpty:
+            guard let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+                return error(.badRequest, "Unexpected token in variables", code: "graphql_parse_failed")
+            }
+            variables = parsed.mapValues(JSONValue.init(foundation:))
+        case let dictionary as [String: Any]:
+            variables = dictionary.mapValues(JSONValue.init(foundation:))
+        default:
+            break
+        }
+
+        let base = storageURL.withLock { $0 }
+        let answer: SandboxGraphQL.Outcome = world.lock.withLock {
+            let resolvers = DSResolvers(world: world, storageURL: base, scope: token.demarches)
+            return graphQL.execute(.init(query: query, operationName: operationName, variables: variables),
+                                   query: resolvers.query, mutation: resolvers.mutation(.init(token: token)))
+        }
+        switch answer {
+        case .rejected(let errors):
+            record.rejected = errors["errors"]?.arrayValue?.compactMap { $0["message"]?.stringValue } ?? ["rejected"]
+            return json(.ok, errors)
+        case .answer(let value):
+            let bytes = value.serialized()
+            if case .truncate = fault {
+                // Announce the whole body, send half of it, then fail.
+                let half = ByteBuffer(bytes: bytes.prefix(bytes.count / 2))
+                return Response(status: .ok, headers: [.contentType: "application/json"],
+                                body: ResponseBody(contentLength: bytes.count) { writer in
+                                    try await writer.write(half)
+                                    throw SandboxFaultError()
+                                })
+            }
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+    }
+
+    /// The object storage's PUT: the signed URL, exactly the headers
+    /// createDirectUpload returned, the announced bytes, no Authorization.
+    func uploadRoute(_ request: Request, key: String) async throws -> Response {
+        var request = request
+        let query = request.uri.queryParameters
+        let hadAuthorization = request.headers[.authorization] != nil
+        faults.record(.init(method: "PUT", path: "/storage/uploads/\(key)", operationName: nil, hadAuthorization: hadAuthorization, rejected: []))
+        if let answer = await faults.response(for: faults.take("/storage")) { return answer }
+        let body = try await request.collectBody(upTo: 64 << 20)
+        let bytes = Array(buffer: body)
+        return world.lock.withLock { () -> Response in
+            guard world.checkSignature(key, signature: query["temp_url_sig"].map(String.init),
+                                       expires: query["temp_url_expires"].map(String.init), issued: query["issued"].map(String.init)) else {
+                return Response(status: .unauthorized, body: .init(byteBuffer: ByteBuffer(string: "Temp URL invalid")))
+            }
+            if hadAuthorization {
+                return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: "signed URLs take no Authorization header")))
+            }
+            guard let (signed, blob) = world.blobs.first(where: { $0.value.key == key }) else {
+                return Response(status: .notFound)
+            }
+            let md5 = Insecure.MD5.hash(data: bytes)
+            let hex = md5.map { String(format: "%02x", $0) }.joined()
+            guard request.headers[.contentType] == blob.contentType else {
+                return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: "Content-Type must be \(blob.contentType)")))
+            }
+            guard let etag = request.headers[.eTag], etag == hex else {
+                return Response(status: .unprocessableContent, body: .init(byteBuffer: ByteBuffer(string: "ETag does not match the body's MD5")))
+            }
+            guard bytes.count == blob.byteSize else {
+                return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: "expected \(blob.byteSize) bytes, got \(bytes.count)")))
+            }
+            world.files[key] = DSWorld.File(key: key, filename: blob.filename, contentType: blob.contentType, bytes: bytes,
+                                            checksum: Data(md5).base64EncodedString(), createdAt: Date())
+            world.blobs[signed]!.uploaded = true
+            return Response(status: .created, headers: [.eTag: hex])
+        }
+    }
+
+    func fileRoute(_ request: Request, key: String) -> Response {
+        let query = request.uri.queryParameters
+        faults.record(.init(method: "GET", path: "/storage/files/\(key)", operationName: nil,
+                            hadAuthorization: request.headers[.authorization] != nil, rejected: []))
+        return world.lock.withLock { () -> Response in
+            guard let file = world.files[key] else { return Response(status: .notFound) }
+            guard world.checkSignature(key, signature: query["temp_url_sig"].map(String.init),
+                                       expires: query["temp_url_expires"].map(String.init), issued: query["issued"].map(String.init)) else {
+                return Response(status: .unauthorized, body: .init(byteBuffer: ByteBuffer(string: "Temp URL invalid")))
+            }
+            return Response(status: .ok, headers: [.contentType: file.contentType, .eTag: file.checksum],
+                            body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
+        }
+    }
+}
+
+extension JSONValue {
+    /// From JSONSerialization's output (integers stay integers).
+    init(foundation value: Any) {
+        switch value {
+        case let number as NSNumber:
+            // objCType tells booleans ("c"), integers ("q", "l", ...) and floats ("d", "f") apart.
+            switch String(cString: number.objCType) {
+            case "c", "B": self = .bool(number.boolValue)
+            case "d", "f": self = .double(number.doubleValue)
+            default: self = .int(number.intValue)
+            }
+        case let string as String: self = .string(string)
+        case let array as [Any]: self = .array(array.map(JSONValue.init(foundation:)))
+        case let dictionary as [String: Any]:
+            self = .object(dictionary.sorted(by: { $0.key < $1.key }).map { entry in (entry.key, JSONValue(foundation: entry.value)) })
+        default: self = .null
+        }
+    }
+}

@@ -1,0 +1,151 @@
+-- help: the documentation of guichet's modules, functions and objects,
+-- shown by help() in scripts and the REPL, and written into the README's
+-- reference section (help.markdown()), so the two never drift.
+--
+--   help()            lists the modules
+--   help(ds)          a module: what it is for and its functions
+--   help(ds.dossier)  a function: signature, options, example, API call
+--   help(d)           an object: its fields and methods
+--   help("ds.dossier") the same, by name
+
+local help = {}
+
+local entries = {}       -- name -> entry
+local order = {}         -- names in registration order
+local by_value = setmetatable({}, { __mode = "k" })  -- function/table -> name
+local types = {}         -- type name (metatable __name) -> type entry
+local modules = {}       -- module name -> module entry
+
+--- help.module{name=, summary=, value=} registers a module.
+function help.module(spec)
+  modules[spec.name] = spec
+  if spec.value then by_value[spec.value] = spec.name end
+  entries[spec.name] = spec
+  order[#order + 1] = spec.name
+end
+
+--- help.type{name=, summary=, fields={...}} registers an object type (a metatable __name).
+function help.type(spec)
+  types[spec.name] = spec
+end
+
+--- help.fn{name=, signature=, summary=, options=, returns=, example=, api=, value=}
+-- registers a function; `value` lets help(f) find it.
+function help.fn(spec)
+  entries[spec.name] = spec
+  order[#order + 1] = spec.name
+  if spec.value then by_value[spec.value] = spec.name end
+  return spec.value
+end
+
+local function wrap(text, indent)
+  return indent .. tostring(text):gsub("\n", "\n" .. indent)
+end
+
+local function describe_function(e)
+  local lines = { e.signature or e.name }
+  if e.summary then lines[#lines + 1] = wrap(e.summary, "  ") end
+  if e.options then
+    lines[#lines + 1] = "  options:"
+    for _, option in ipairs(e.options) do
+      lines[#lines + 1] = ("    %-14s %s"):format(option[1], option[2])
+    end
+  end
+  if e.returns then lines[#lines + 1] = "  returns: " .. e.returns end
+  if e.api then lines[#lines + 1] = "  API: " .. e.api end
+  if e.example then lines[#lines + 1] = "  example:\n" .. wrap(e.example, "    ") end
+  return table.concat(lines, "\n")
+end
+
+local function functions_of(prefix)
+  local names = {}
+  for _, name in ipairs(order) do
+    local e = entries[name]
+    if name:sub(1, #prefix + 1) == prefix .. "." or name:sub(1, #prefix + 1) == prefix .. ":" then
+      names[#names + 1] = e
+    end
+  end
+  return names
+end
+
+local function describe_module(m)
+  local lines = { m.name .. ": " .. (m.summary or "") }
+  for _, e in ipairs(functions_of(m.name)) do
+    lines[#lines + 1] = ("  %-44s %s"):format(e.signature or e.name, (e.summary or ""):match("^[^\n]*"))
+  end
+  return table.concat(lines, "\n")
+end
+
+local function describe_type(t)
+  local lines = { t.name .. ": " .. (t.summary or "") }
+  if t.fields then
+    lines[#lines + 1] = "  fields:"
+    for _, field in ipairs(t.fields) do lines[#lines + 1] = ("    %-22s %s"):format(field[1], field[2]) end
+  end
+  local methods = functions_of(t.name)
+  if #methods > 0 then
+    lines[#lines + 1] = "  methods:"
+    for _, e in ipairs(methods) do
+      lines[#lines + 1] = ("    %-40s %s"):format(e.signature or e.name, (e.summary or ""):match("^[^\n]*"))
+    end
+  end
+  return table.concat(lines, "\n")
+end
+
+--- help.text(x) -> the help text for x (what help(x) prints).
+function help.text(x)
+  if x == nil then
+    local names = {}
+    for name in pairs(modules) do names[#names + 1] = name end
+    table.sort(names)
+    local lines = { "guichet modules (help(module) for more, help(object) for an object's methods):" }
+    for _, name in ipairs(names) do lines[#lines + 1] = ("  %-10s %s"):format(name, modules[name].summary or "") end
+    return table.concat(lines, "\n")
+  end
+  local name = type(x) == "string" and x or by_value[x]
+  if name and modules[name] then return describe_module(modules[name]) end
+  if name and entries[name] then return describe_function(entries[name]) end
+  if type(x) == "string" and types[x] then return describe_type(types[x]) end
+  local mt = (type(x) == "table" or type(x) == "userdata") and getmetatable(x)
+  local type_name = type(mt) == "table" and rawget(mt, "__name")
+  if type_name and types[type_name] then return describe_type(types[type_name]) end
+  return "no help for " .. tostring(x) .. " (help() lists the modules)"
+end
+
+--- help.markdown() -> the reference section of the README, in Markdown.
+function help.markdown()
+  local out = {}
+  local names = {}
+  for name in pairs(modules) do names[#names + 1] = name end
+  table.sort(names)
+  for _, module_name in ipairs(names) do
+    local m = modules[module_name]
+    out[#out + 1] = "### `" .. module_name .. "`\n\n" .. (m.summary or "") .. "\n"
+    for _, e in ipairs(functions_of(module_name)) do
+      out[#out + 1] = "- `" .. (e.signature or e.name) .. "`: " .. (e.summary or ""):gsub("\n", " ")
+      if e.options then
+        for _, option in ipairs(e.options) do out[#out + 1] = "  - `" .. option[1] .. "`: " .. option[2] end
+      end
+      if e.api then out[#out + 1] = "  - API: " .. e.api end
+    end
+    for _, t in pairs(types) do
+      if t.module == module_name then
+        out[#out + 1] = "\n**" .. t.name .. "**: " .. (t.summary or "")
+        for _, field in ipairs(t.fields or {}) do out[#out + 1] = "- `" .. field[1] .. "`: " .. field[2] end
+        for _, e in ipairs(functions_of(t.name)) do
+          out[#out + 1] = "- `" .. (e.signature or e.name) .. "`: " .. (e.summary or ""):gsub("\n", " ")
+          if e.options then
+            for _, option in ipairs(e.options) do out[#out + 1] = "  - `" .. option[1] .. "`: " .. option[2] end
+          end
+          if e.api then out[#out + 1] = "  - API: " .. e.api end
+        end
+      end
+    end
+    out[#out + 1] = ""
+  end
+  return table.concat(out, "\n")
+end
+
+return setmetatable(help, {
+  __call = function(_, x) print(help.text(x)) end,
+})
