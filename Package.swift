@@ -72,12 +72,15 @@ let package = Package(
         .executableTarget(
             name: "guichet",
             dependencies: [
-                "GuichetHost",
+                "GuichetHost", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge", "GuichetCore"]),
-        .testTarget(name: "DemarchesSimplifieesTests", dependencies: ["DemarchesSimplifiees", "Sandbox", "Transport", "GuichetCore"]),
+        .testTarget(
+            name: "DemarchesSimplifieesTests",
+            dependencies: ["DemarchesSimplifiees", "Sandbox", "Transport", "GuichetCore", .product(name: "GraphQL", package: "GraphQL")]
+        ),
         // Drives the built binary (scripts/test builds it first).
         .testTarget(name: "EndToEndTests"),
     ]

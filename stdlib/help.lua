@@ -92,8 +92,18 @@ local function describe_type(t)
   return table.concat(lines, "\n")
 end
 
+-- Modules whose documentation lives in their own file: loaded on demand.
+local lazily_documented = { "ds" }
+
+local function load_all()
+  for _, name in ipairs(lazily_documented) do
+    if not modules[name] then pcall(require, "guichet." .. name) end
+  end
+end
+
 --- help.text(x) -> the help text for x (what help(x) prints).
 function help.text(x)
+  load_all()
   if x == nil then
     local names = {}
     for name in pairs(modules) do names[#names + 1] = name end
@@ -114,6 +124,7 @@ end
 
 --- help.markdown() -> the reference section of the README, in Markdown.
 function help.markdown()
+  load_all()
   local out = {}
   local names = {}
   for name in pairs(modules) do names[#names + 1] = name end
@@ -128,8 +139,14 @@ function help.markdown()
       end
       if e.api then out[#out + 1] = "  - API: " .. e.api end
     end
-    for _, t in pairs(types) do
-      if t.module == module_name then
+    local type_names = {}
+    for name, t in pairs(types) do
+      if t.module == module_name then type_names[#type_names + 1] = name end
+    end
+    table.sort(type_names)
+    for _, type_name in ipairs(type_names) do
+      local t = types[type_name]
+      do
         out[#out + 1] = "\n**" .. t.name .. "**: " .. (t.summary or "")
         for _, field in ipairs(t.fields or {}) do out[#out + 1] = "- `" .. field[1] .. "`: " .. field[2] end
         for _, e in ipairs(functions_of(t.name)) do
@@ -145,6 +162,52 @@ function help.markdown()
   end
   return table.concat(out, "\n")
 end
+
+---------------------------------------------------------------------------
+-- The built-in modules (the Swift ones document themselves here).
+
+help.module { name = "json", summary = "JSON in one pass: integers stay integers, json.null, [] vs {}" }
+help.fn { name = "json.decode", signature = "json.decode(text) -> value",
+  summary = "Decodes a JSON document; malformed input is an error naming the byte, line, column and what was expected." }
+help.fn { name = "json.encode", signature = "json.encode(value [, {pretty=, sort_keys=}]) -> text",
+  summary = "Encodes a value; cycles, functions, NaN and non-UTF-8 strings are errors naming their path.",
+  options = { { "pretty", "indent with two spaces" }, { "sort_keys", "sort object keys" } } }
+help.fn { name = "json.null", signature = "json.null", summary = "The JSON null, a value distinct from nil." }
+help.fn { name = "json.array", signature = "json.array([t]) -> t", summary = "Marks a table to encode as an array, even when empty." }
+
+help.module { name = "guichet", summary = "the host: version, errors, sleep, terminal" }
+help.fn { name = "guichet.version", signature = "guichet.version", summary = "guichet's version string." }
+help.fn { name = "guichet.sleep", signature = "guichet.sleep(seconds)",
+  summary = "Waits; inside parallel.map other calls go on meanwhile." }
+help.fn { name = "guichet.error", signature = "guichet.error(kind, message [, {status=, retryable=}]) -> err",
+  summary = "An error value of the common shape (kind, message, ...), not raised." }
+help.fn { name = "guichet.raise", signature = "guichet.raise(kind, message [, level])",
+  summary = "Raises an error value of the common shape; level as for error()." }
+help.fn { name = "guichet.isatty", signature = "guichet.isatty(fd) -> boolean", summary = "Whether 0, 1 or 2 is a terminal." }
+help.fn { name = "guichet.stats", signature = "guichet.stats() -> {in_flight=, max_in_flight=, started=}",
+  summary = "Counters of host calls (HTTP requests, sleeps)." }
+
+help.module { name = "parallel", summary = "run a function over many items at once (host calls overlap)" }
+help.fn { name = "parallel.map", signature = "parallel.map(list, fn [, {concurrency = 8}]) -> results",
+  summary = "Calls fn(item, index) for each item with up to `concurrency` in flight; results keep the list's order.\n"
+    .. "The first error stops new items, waits for those in flight, then is raised.",
+  example = "local dossiers = parallel.map(numbers, ds.dossier, {concurrency = 8})" }
+help.fn { name = "parallel.each", signature = "parallel.each(list, fn [, {concurrency = 8}])", summary = "Like parallel.map, for effects only." }
+
+help.module { name = "pp", summary = "pretty printer: sorted keys, cycles shown, depth and width limits, colours on a terminal" }
+help.fn { name = "pp.pp", signature = "pp(value [, {depth=, max_items=, max_string=, width=, color=, metatables=}])",
+  summary = "Prints a value readably." }
+help.fn { name = "pp.format", signature = "pp.format(value [, opts]) -> text", summary = "What pp prints, as a string." }
+help.fn { name = "pp.summary", signature = "pp.summary(value) -> text", summary = "A one-line rendering." }
+
+help.module { name = "csv", summary = "RFC 4180 CSV in UTF-8: an atomic writer, a reader" }
+help.fn { name = "csv.writer", signature = "csv.writer(path_or_file [, {columns=, header=, sep=, eol=, bom=}]) -> w",
+  summary = "w:write(row), w:write_all(rows), w:close(): the file appears whole on close (temp file + rename).\n"
+    .. "French Excel wants sep = \";\" and bom = true.",
+  example = 'local w = csv.writer("export.csv", {columns = {"number", "state"}, sep = ";", bom = true})' }
+help.fn { name = "csv.write", signature = "csv.write(path_or_file, rows [, opts]) -> count", summary = "Writes every row at once." }
+help.fn { name = "csv.format_row", signature = "csv.format_row(fields [, opts]) -> text", summary = "One record, quoted as needed." }
+help.fn { name = "csv.reader", signature = "csv.reader(path_or_text [, {sep=, columns=true}]) -> iterator", summary = "Iterates records." }
 
 return setmetatable(help, {
   __call = function(_, x) print(help.text(x)) end,

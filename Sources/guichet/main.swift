@@ -6,6 +6,10 @@ import Glibc
 
 let arguments = CommandLine.arguments
 
+if let first = arguments.dropFirst().first, Commands.names.contains(first) {
+    Commands.main(Array(arguments.dropFirst()))
+}
+
 switch arguments.dropFirst().first {
 case "--help", "-h":
     print(Help.commandLine)

@@ -41,6 +41,9 @@ public final class DSSettings {
     }
 }
 
+/// The process environment (without Foundation).
+public func currentProcessEnvironment() -> [String: String] { currentEnvironment() }
+
 func currentEnvironment() -> [String: String] {
     var result: [String: String] = [:]
     var pointer = environ
@@ -138,6 +141,14 @@ enum DSCoreModule {
                 state.push(settings.tokenOrigin); state.rawSet(-2, field: "token_origin")
                 state.push(settings.dryRun); state.rawSet(-2, field: "dry_run")
                 if let instructeur = settings.instructeur { state.push(instructeur); state.rawSet(-2, field: "instructeur") }
+                return 1
+            }
+
+            // document(operation) -> the GraphQL text guichet sends for it
+            state.setFunction("document", in: -1) { call in
+                let name = try call.string(1)
+                guard let operation = DSOperation(rawValue: name) else { throw call.argumentError(1, "unknown operation '\(name)'") }
+                call.state.push(operation.document)
                 return 1
             }
 

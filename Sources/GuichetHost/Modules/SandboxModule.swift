@@ -10,14 +10,14 @@ public enum SandboxLauncher {
     /// Starts the sandbox (blocking until it listens). The schema documents
     /// are validated against comes from GUICHET_DS_SCHEMA when set (the
     /// tests point it at the real published schema).
-    public static func start(environment: [String: String]) throws -> SandboxServer {
+    public static func start(environment: [String: String], port: Int = 0) throws -> SandboxServer {
         var schema: String?
         if let path = environment["GUICHET_DS_SCHEMA"], !path.isEmpty {
             let bytes = try Files.readAll(path)
             schema = String(decoding: bytes, as: UTF8.self)
         }
         let dossiers = environment["GUICHET_SANDBOX_DOSSIERS"].flatMap(Int.init) ?? 300
-        let options = SandboxServer.Options(dossiers: dossiers, dsSchema: schema)
+        let options = SandboxServer.Options(dossiers: dossiers, dsSchema: schema, port: port)
         return try blocking { try await SandboxServer.start(options) }
     }
 

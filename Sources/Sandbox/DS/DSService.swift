@@ -79,6 +79,11 @@ final class DSService: Sendable {
             }
             return Response(status: .noContent)
         }
+        router.post("/__sandbox/ds/reset") { _, _ -> Response in
+            let fresh = DSWorld(dossierCount: self.world.dossierCount)
+            self.world.lock.withLock { self.world.reset(to: fresh) }
+            return Response(status: .noContent)
+        }
         router.post("/__sandbox/ds/expire-urls") { _, _ -> Response in
             self.world.lock.withLock { self.world.urlsValidAfter = Date() }
             return Response(status: .noContent)

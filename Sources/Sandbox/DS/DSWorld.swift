@@ -112,7 +112,10 @@ final class DSWorld: @unchecked Sendable {  // every access holds `lock`
     static let mainDemarche = 1001
     static let smallDemarche = 1002
 
+    let dossierCount: Int
+
     init(dossierCount: Int = 300) {
+        self.dossierCount = dossierCount
         var random = SeededRandom(seed: 42)
         let base = ISO8601DateFormatter().date(from: "2024-01-08T09:00:00Z")!
 
@@ -253,6 +256,21 @@ final class DSWorld: @unchecked Sendable {  // every access holds `lock`
             Token(value: SeedTokens.expired, demarches: nil, write: true, expired: true, forbiddenNetwork: false, owner: "admin@sandbox.gouv.fr"),
             Token(value: SeedTokens.otherNetwork, demarches: nil, write: true, expired: false, forbiddenNetwork: true, owner: "admin@sandbox.gouv.fr"),
         ] { tokens[token.value] = token }
+    }
+
+    /// Back to the seeded state (`guichet sandbox` between benchmark runs).
+    func reset(to fresh: DSWorld) {
+        demarches = fresh.demarches
+        groupes = fresh.groupes
+        instructeurs = fresh.instructeurs
+        labels = fresh.labels
+        dossiers = fresh.dossiers
+        deleted = fresh.deleted
+        files = fresh.files
+        blobs = fresh.blobs
+        tokens = fresh.tokens
+        nextID = fresh.nextID
+        urlsValidAfter = fresh.urlsValidAfter
     }
 
     func makeFile(name: String, contentType: String, content: String, at date: Date) -> String {

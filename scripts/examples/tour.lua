@@ -1,0 +1,63 @@
+-- tour.lua: a short guided tour of what guichet does with démarches-
+-- simplifiées: fetch a démarche, look at a dossier, iterate, accept one with
+-- a justificatif, handle an error value, and dry-run a mutation.
+--
+--   guichet --sandbox scripts/examples/tour.lua [DEMARCHE]
+--
+-- It accepts a dossier: run it on the sandbox (a fresh one at each run), or
+-- on a test démarche of your own.
+local demarche = tonumber(arg[1]) or (sandbox and pcall(sandbox.url) and sandbox.demarche)
+  or error("usage: guichet tour.lua DEMARCHE", 0)
+local function step(title) print("\n== " .. title) end
+
+step("1. ds.demarche(n): a démarche, its groupes and labels")
+local dem = ds.demarche(demarche)
+print(tostring(dem))
+for _, g in ipairs(dem.groupes) do print("  " .. tostring(g)) end
+local labels = {}
+for _, l in ipairs(dem.labels) do labels[#labels + 1] = l.name end
+print("  labels: " .. table.concat(labels, ", "))
+
+step("2. iterating: demarche:dossiers{...} reads page after page")
+local me = ds.config().instructeur
+local counts, mine = {}, nil
+for d in dem:dossiers{} do
+  counts[d.state] = (counts[d.state] or 0) + 1
+  for _, i in ipairs(d.groupeInstructeur.instructeurs) do
+    if not mine and d.state == "en_instruction" and me and i.email:lower() == me:lower() then mine = d end
+  end
+end
+pp(counts)
+if not mine then error("no dossier en instruction in a groupe of " .. tostring(me), 0) end
+
+step("3. a dossier: champs by label, with values of their natural type")
+local champs = mine.champs
+pp({ number = mine.number, state = mine.state, usager = mine.usager.email, groupe = mine.groupeInstructeur.label,
+  montant = champs["Montant demandé (€)"] and champs["Montant demandé (€)"].value,
+  files = #mine.files })
+
+step("4. d:accept{motivation =, pj =}: uploads the PDF, then decides")
+local dir = os.tmpname() -- a unique name, turned into a folder
+os.remove(dir)
+assert(os.execute("mkdir " .. dir))
+local pdf = dir .. "/justificatif.pdf"
+local file = assert(io.open(pdf, "wb"))
+file:write("%PDF-1.4\n% justificatif de la décision\n%%EOF\n")
+file:close()
+mine:accept{ motivation = "Dossier complet.", pj = pdf }
+print(tostring(mine))
+print("  justificatif: " .. tostring(mine.motivationAttachment))
+print("  attestation:  " .. tostring(mine.attestation))
+
+step("5. errors are values with a kind (here, accepting twice)")
+local ok, err = pcall(mine.accept, mine, { motivation = "Encore ?" })
+print(("  ok = %s, kind = %s, message = %s"):format(tostring(ok), err.kind, err.message))
+print("  tostring(err) = " .. tostring(err))
+
+step("6. ds.config{dry_run = true}: mutations are printed (on stderr), not sent")
+ds.config{ dry_run = true }
+mine:repasser_en_instruction()
+ds.config{ dry_run = false }
+print("  state on the server is still: " .. ds.dossier(mine.number).state)
+os.remove(pdf)
+os.remove(dir)
