@@ -50,6 +50,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The credential store: one 0600 file, atomic writes, a lock for refreshes.
+        .target(name: "Credentials", dependencies: ["GuichetCore"]),
+        // The eMJPM editor API and its OAuth2 session.
+        .target(name: "EMJPM", dependencies: ["GuichetCore", "Transport", "Credentials"]),
         // Loopback fake servers that enforce the real contracts (tests and --sandbox).
         .target(
             name: "Sandbox",
@@ -66,7 +70,7 @@ let package = Package(
         // The guichet host: runner, stdlib, host modules and API bindings.
         .target(
             name: "GuichetHost",
-            dependencies: ["LuaBridge", "CLuaShim", "CLua", "GuichetCore", "Transport", "DemarchesSimplifiees", "Sandbox"],
+            dependencies: ["LuaBridge", "CLuaShim", "CLua", "GuichetCore", "Transport", "DemarchesSimplifiees", "Credentials", "EMJPM", "Sandbox"],
             resources: [.embedInCode("stdlib")]
         ),
         .executableTarget(

@@ -288,8 +288,17 @@ end
 local dossier_options = set("state", "archived", "created_since", "updated_since", "after", "page_size")
 local states = set("en_construction", "en_instruction", "accepte", "refuse", "sans_suite")
 
+local function check_date(fname, name, value)
+  if value ~= nil and (type(value) ~= "string" or not value:match("^%d%d%d%d%-%d%d%-%d%d")) then
+    raise_usage(("bad argument #1 to '%s' (%s must be an ISO 8601 date or date-time such as \"2024-01-31T00:00:00Z\", got %s)")
+      :format(fname, name, type(value) == "string" and ("%q"):format(value) or type(value)), 4)
+  end
+end
+
 local function dossier_variables(fname, opts)
   options(fname, 1, opts, dossier_options)
+  check_date(fname, "created_since", opts.created_since)
+  check_date(fname, "updated_since", opts.updated_since)
   if opts.state ~= nil and not states[opts.state] then
     raise_usage(("bad argument #1 to '%s' (state must be one of en_construction, en_instruction, accepte, refuse, sans_suite; got %s)")
       :format(fname, tostring(opts.state)), 3)
@@ -310,14 +319,28 @@ local function pages_of(operation, root, number, variables, after)
   end, after)
 end
 
--- Iterates dossiers of every page; yields (dossier, end_cursor_of_its_page).
+-- Pages whose nodes are Dossier objects.
+local function dossier_pages(next_page)
+  return function()
+    local page = next_page()
+    if page then
+      for _, node in ipairs(page.nodes) do wrap_dossier(node) end
+    end
+    return page
+  end
+end
+
+-- Iterates the dossiers of every page; yields (dossier, cursor) where
+-- cursor is non-nil on the last dossier of a page only: the point where
+-- saving it and resuming later loses nothing.
 local function dossier_iterator(next_page)
   local page, index = nil, 0
+  next_page = dossier_pages(next_page)
   return function()
     while true do
       if page and index < #page.nodes then
         index = index + 1
-        return wrap_dossier(page.nodes[index]), page.end_cursor
+        return page.nodes[index], index == #page.nodes and page.end_cursor or nil
       end
       page, index = next_page(), 0
       if page == nil then return nil end
@@ -327,7 +350,7 @@ end
 
 function Demarche:pages(opts)
   local variables, after = dossier_variables("pages", opts)
-  return pages_of("getDemarcheDossiers", "demarche", self.number, variables, after)
+  return dossier_pages(pages_of("getDemarcheDossiers", "demarche", self.number, variables, after))
 end
 help.fn { name = "Demarche:pages", signature = "demarche:pages{state=, archived=, created_since=, updated_since=, after=, page_size=}",
   value = Demarche.pages, api = "query getDemarcheDossiers (Demarche.dossiers)",
@@ -341,7 +364,8 @@ function Demarche:dossiers(opts)
 end
 help.fn { name = "Demarche:dossiers", signature = "demarche:dossiers{state=, archived=, created_since=, updated_since=, after=, page_size=}",
   value = Demarche.dossiers, api = "query getDemarcheDossiers (Demarche.dossiers, 100 per page)",
-  summary = "Iterates every dossier of the démarche, page after page; yields (dossier, cursor).",
+  summary = "Iterates every dossier of the démarche, page after page; yields (dossier, cursor), the cursor\n"
+    .. "only on a page's last dossier (save it there to resume later without losing any).",
   options = { { "state", "en_construction, en_instruction, accepte, refuse or sans_suite" },
     { "archived", "true or false" }, { "created_since", "ISO 8601 date-time" },
     { "updated_since", "ISO 8601 date-time (orders by update time)" }, { "after", "a cursor to resume from" },
@@ -349,7 +373,8 @@ help.fn { name = "Demarche:dossiers", signature = "demarche:dossiers{state=, arc
   example = 'for d in ds.demarche(1001):dossiers{state = "en_instruction"} do print(d.number) end' }
 
 local function deleted_iterator(operation, field, number, fname, opts)
-  options(fname, 1, opts, set("since", "after", "page_size"))
+  opts = options(fname, 1, opts, set("since", "after", "page_size"))
+  check_date(fname, "since", opts.since)
   local next_page = page_iterator(function(cursor)
     return request(operation, { number = number, first = opts.page_size or 100, after = cursor,
       deletedSince = opts.since }).demarche[field]
@@ -427,6 +452,9 @@ end
 -- The instructeur id mutations run as: opts.as, ds.config{instructeur=},
 -- DS_INSTRUCTEUR; the person must belong to the dossier's groupe.
 local function instructeur_id(d, email, fname)
+  if email ~= nil and type(email) ~= "string" then
+    raise_usage(("bad argument #1 to '%s' (option 'as' must be an email, got %s)"):format(fname, type(email)), 3)
+  end
   email = email or core.config().instructeur
   local groupe = d.groupeInstructeur or {}
   local members = {}
@@ -538,6 +566,10 @@ function Dossier:send_message(opts)
   local data, dry = request("dossierEnvoyerMessage", { input = input })
   if dry then return nil end
   local message = data.dossierEnvoyerMessage.message
+  if opts.correction then
+    self:reload()  -- a correction request sends the dossier back en_construction
+    return self.messages[#self.messages] or message
+  end
   for _, f in ipairs(message.attachments or {}) do wrap_file(f, self.number) end
   self.messages = self.messages or {}
   self.messages[#self.messages + 1] = message
@@ -681,18 +713,22 @@ end
 function Dossier:download(opts)
   opts = options("download", 1, opts, set("dir"))
   local dir = (opts.dir or ".") .. "/" .. self.number
-  local results, seen = {}, {}
+  -- Files sharing a name are told apart by their checksum, so that a name
+  -- always means the same content from one run to the next.
+  local uses = {}
+  for _, file in ipairs(self.files or {}) do uses[file.filename] = (uses[file.filename] or 0) + 1 end
+  local results, done = {}, {}
   for _, file in ipairs(self.files or {}) do
     local name = file.filename
-    local n = 1
-    while seen[name] do
-      n = n + 1
-      name = file.filename:gsub("(%.[^.]*)$", "-" .. n .. "%1")
-      if name == file.filename then name = file.filename .. "-" .. n end
+    if uses[name] > 1 then
+      local tag = file.checksum:gsub("[^%w]", ""):sub(1, 8)
+      name = name:find("%.[^.]*$") and name:gsub("(%.[^.]*)$", "-" .. tag .. "%1") or (name .. "-" .. tag)
     end
-    seen[name] = true
+    if done[name] then goto continue end  -- the same file listed twice
+    done[name] = true
     local path, status = file:download(dir .. "/" .. name)
     results[#results + 1] = { path = path, status = status, origin = file.origin }
+    ::continue::
   end
   return results
 end

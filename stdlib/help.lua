@@ -93,7 +93,7 @@ local function describe_type(t)
 end
 
 -- Modules whose documentation lives in their own file: loaded on demand.
-local lazily_documented = { "ds" }
+local lazily_documented = { "ds", "emjpm" }
 
 local function load_all()
   for _, name in ipairs(lazily_documented) do

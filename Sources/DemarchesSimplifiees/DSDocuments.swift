@@ -268,7 +268,7 @@ enum DSDocuments {
         .dossierDesarchiver: mutation("dossierDesarchiver", "DossierDesarchiverInput"),
         .dossierBasculeSuivi: mutation("dossierBasculeSuivi", "DossierBasculeSuiviInput"),
         .dossierEnvoyerMessage: mutation("dossierEnvoyerMessage", "DossierEnvoyerMessageInput",
-                                         "message { id email body createdAt attachments { ...FileFragment } } errors { ...ErrorsFragment }"),
+                                         "message { id email body createdAt attachments { ...FileFragment } correction { reason } } errors { ...ErrorsFragment }"),
         .dossierAjouterLabel: mutation("dossierAjouterLabel", "DossierAjouterLabelInput"),
         .dossierSupprimerLabel: mutation("dossierSupprimerLabel", "DossierSupprimerLabelInput"),
         .dossierChangerGroupeInstructeur: mutation("dossierChangerGroupeInstructeur", "DossierChangerGroupeInstructeurInput"),

@@ -66,6 +66,9 @@ public enum DSErrors {
         })
         let first = errors.first ?? GraphQLErrorEntry(message: "unknown error", code: nil)
         let text = errors.map(\.message).joined(separator: "; ")
+        if text.contains("seulement en lecture") {
+            return GuichetError(.auth, "\(operation): \(text) (this token is read-only: create one with write access)", details: details)
+        }
         switch first.code {
         case "not_found":
             return GuichetError(.notFound, "\(operation): \(text)", details: details)

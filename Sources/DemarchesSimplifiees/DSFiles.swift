@@ -127,8 +127,13 @@ extension DSClient {
             throw DSErrors.classify(errors.map(GraphQLErrorEntry.init(json:)), operation: "createDirectUpload")
         }
         guard let data = object["data"] as? [String: Any],
-              let payload = data["createDirectUpload"] as? [String: Any],
-              let upload = payload["directUpload"] as? [String: Any],
+              let payload = data["createDirectUpload"] as? [String: Any] else {
+            throw GuichetError(.network, "createDirectUpload: unexpected answer \(DSErrors.preview(answer))")
+        }
+        guard let upload = payload["directUpload"] as? [String: Any] else {
+            throw GuichetError(.graphql, "createDirectUpload: the server returned no upload slot")
+        }
+        guard
               let url = upload["url"] as? String, let signed = upload["signedBlobId"] as? String,
               let headersText = upload["headers"] as? String,
               let headers = try? JSONSerialization.jsonObject(with: Data(headersText.utf8)) as? [String: String] else {

@@ -1,5 +1,6 @@
 import CLua
 import CLuaShim
+import Credentials
 import GuichetCore
 import LuaBridge
 
@@ -148,17 +149,23 @@ public struct Runner {
         }
         if parsed.version { writeOutput(Runner.versionLine + "\n") }
 
-        let host = Host(modules: modules + [SandboxModule.module], ignoreEnvironment: parsed.ignoreEnvironment)
+        let host = Host(modules: modules + [EMJPMCoreModule.module] + (hostOptions.sandbox ? [SandboxModule.module] : []),
+                        ignoreEnvironment: parsed.ignoreEnvironment)
+        if hostOptions.dryRun { host.state.services[DSSettings.dryRunKey] = DSSettings.Flag() }
+        if let profile = hostOptions.profile {
+            let environment = currentEnvironment()
+            Accounts(store: CredentialStore(path: CredentialStore.defaultPath(environment: environment)),
+                     selectedProfile: profile, environment: environment).install(in: host.state)
+        }
         if hostOptions.sandbox {
             do {
                 let sandbox = try SandboxLauncher.start(environment: currentEnvironment())
-                SandboxLauncher.configure(host, sandbox: sandbox)
+                try SandboxLauncher.configure(host, sandbox: sandbox)
             } catch {
                 writeError("\(program): cannot start the sandbox: \(error)\n")
                 return 1
             }
         }
-        if hostOptions.dryRun { DSSettings.of(host.state).dryRun = true }
         let session = Session(host: host, program: program)
         let state = host.state
         session.createArgTable(argv, script: parsed.script)

@@ -48,22 +48,36 @@ public final class SandboxServer: Sendable {
     public var dsEndpoint: String { baseURL + "/api/v2/graphql" }
 
     let ds: DSService
+    let emjpm: EMJPMService
     let faults: Faults
     private let task: Task<Void, any Error>
 
-    private init(port: Int, ds: DSService, faults: Faults, task: Task<Void, any Error>) {
+    private init(port: Int, ds: DSService, emjpm: EMJPMService, faults: Faults, task: Task<Void, any Error>) {
         self.port = port
         self.ds = ds
+        self.emjpm = emjpm
         self.faults = faults
         self.task = task
     }
+
+    /// The eMJPM editor the sandbox knows, and the redirect URIs registered for it.
+    public enum EMJPMEditor {
+        public static let clientID = EMJPMService.clientID
+        public static let clientSecret = EMJPMService.clientSecret
+        public static let redirectURIs = EMJPMService.redirectURIs
+    }
+
+    /// Token exchanges and refreshes the fake eMJPM has served.
+    public var emjpmStats: (exchanges: Int, refreshes: Int) { emjpm.state.withLock { ($0.exchanges, $0.refreshes) } }
 
     /// Starts the server on 127.0.0.1 (a free port unless one is given).
     public static func start(_ options: Options = Options()) async throws -> SandboxServer {
         let faults = Faults()
         let ds = try DSService(options: options, faults: faults)
+        let emjpm = EMJPMService(faults: faults)
         let router = Router()
         ds.register(on: router)
+        emjpm.register(on: router)
         faults.register(on: router)
         let (ports, portSink) = AsyncStream<Int>.makeStream()
         let application = Application(
@@ -79,7 +93,7 @@ public final class SandboxServer: Sendable {
         for await bound in ports { port = bound }
         guard port > 0 else { throw GuichetError(.network, "the sandbox could not listen on 127.0.0.1:\(options.port)") }
         ds.storageURL.withLock { $0 = "http://127.0.0.1:\(port)" }
-        return SandboxServer(port: port, ds: ds, faults: faults, task: task)
+        return SandboxServer(port: port, ds: ds, emjpm: emjpm, faults: faults, task: task)
     }
 
     public func stop() {

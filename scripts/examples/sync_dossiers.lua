@@ -31,7 +31,7 @@ local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 assert(os.execute("mkdir -p " .. shell_quote(folder .. "/dossiers")), "cannot create " .. folder)
 
 local function write_atomically(path, text)
-  local temp = path .. ".tmp"
+  local temp = ("%s.tmp-%d"):format(path, math.random(1 << 30)) -- next to it: rename is atomic
   local file = assert(io.open(temp, "wb"))
   assert(file:write(text))
   assert(file:close())

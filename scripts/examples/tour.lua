@@ -31,10 +31,13 @@ pp(counts)
 if not mine then error("no dossier en instruction in a groupe of " .. tostring(me), 0) end
 
 step("3. a dossier: champs by label, with values of their natural type")
-local champs = mine.champs
+local champs = {}
+for i = 1, math.min(4, #mine.champs) do
+  local label = mine.champs[i].label
+  champs[label] = mine.champs[label].value -- d.champs["Label"] finds a champ by label (or id)
+end
 pp({ number = mine.number, state = mine.state, usager = mine.usager.email, groupe = mine.groupeInstructeur.label,
-  montant = champs["Montant demandé (€)"] and champs["Montant demandé (€)"].value,
-  files = #mine.files })
+  files = #mine.files, champs = champs })
 
 step("4. d:accept{motivation =, pj =}: uploads the PDF, then decides")
 local dir = os.tmpname() -- a unique name, turned into a folder

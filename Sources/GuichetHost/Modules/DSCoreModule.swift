@@ -32,10 +32,16 @@ public final class DSSettings {
     }
 
     static let serviceKey = "ds.settings"
+    /// Set by `--dry-run` before any settings exist.
+    static let dryRunKey = "ds.dry-run"
+    final class Flag {}
 
-    static func of(_ state: LuaState) -> DSSettings {
+    /// The state's settings, built on first use from the environment and
+    /// the credential store.
+    static func of(_ state: LuaState) throws(GuichetError) -> DSSettings {
         if let settings = state.services[serviceKey] as? DSSettings { return settings }
-        let settings = DSSettings(environment: currentEnvironment())
+        let settings = try Accounts.of(state).dsSettings()
+        settings.dryRun = state.services[dryRunKey] != nil
         state.services[serviceKey] = settings
         return settings
     }
@@ -70,7 +76,7 @@ enum DSCoreModule {
                     throw call.argumentError(1, "unknown operation '\(name)'")
                 }
                 let variables = try encodeVariables(call, at: 2)
-                let client = DSSettings.of(call.state).client
+                let client = try DSSettings.of(call.state).client
                 return call.await({ try await client.execute(document: operation.document, operationName: operation.rawValue,
                                                              variables: variables, isMutation: operation.isMutation) }) { state, answer in
                     try pushData(answer, on: state, operation: name, payloadField: operation.isMutation ? name : nil)
@@ -81,8 +87,8 @@ enum DSCoreModule {
             state.setFunction("query", in: -1) { call in
                 let document = try call.string(1)
                 let variables = try encodeVariables(call, at: 2)
-                let isMutation = document.trimmingPrefixSpaces().hasPrefix("mutation")
-                let client = DSSettings.of(call.state).client
+                let isMutation = DSCoreModule.mayMutate(document)
+                let client = try DSSettings.of(call.state).client
                 return call.await({ try await client.execute(document: document, operationName: nil, variables: variables,
                                                              isMutation: isMutation) }) { state, answer in
                     try pushData(answer, on: state, operation: "query", payloadField: nil)
@@ -95,7 +101,7 @@ enum DSCoreModule {
                 let dossierID = try call.string(2)
                 let limit = try call.optionalInteger(3) ?? DSClient.uploadLimit
                 _ = try DSClient.checkUploadable(path, limit: limit)  // before any request
-                let client = DSSettings.of(call.state).client
+                let client = try DSSettings.of(call.state).client
                 return call.await({ try await client.upload(file: path, dossierID: dossierID, limit: limit) }) { state, signedID in
                     state.push(signedID)
                     return 1
@@ -107,7 +113,7 @@ enum DSCoreModule {
                 try call.table(1)
                 let path = try call.string(2)
                 let file = try readFile(call, at: 1)
-                let client = DSSettings.of(call.state).client
+                let client = try DSSettings.of(call.state).client
                 return call.await({ try await client.download(file, to: path) }) { state, outcome in
                     switch outcome {
                     case .downloaded(let path, let bytes):
@@ -123,7 +129,7 @@ enum DSCoreModule {
 
             // config([changes]) -> the settings (never the token itself)
             state.setFunction("config", in: -1) { call in
-                let settings = DSSettings.of(call.state)
+                let settings = try DSSettings.of(call.state)
                 if let changes = try call.options(1, allowed: ["endpoint", "token", "dry_run", "instructeur"]) {
                     if let endpoint = try changes.string("endpoint") { settings.endpoint = DSConfiguration.normalizedEndpoint(endpoint) }
                     if let token = try changes.string("token") {
@@ -240,8 +246,13 @@ enum DSCoreModule {
     }
 }
 
-extension String {
-    func trimmingPrefixSpaces() -> Substring {
-        drop { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
+extension DSCoreModule {
+    /// Whether a document may hold a mutation: the word `mutation` outside
+    /// comments. When in doubt it is one (never retried, dry-run honoured).
+    static func mayMutate(_ document: String) -> Bool {
+        document.split(separator: "\n").contains { line in
+            let code = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            return code.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }).contains("mutation")
+        }
     }
 }

@@ -1,8 +1,14 @@
+import Credentials
 import Dispatch
+import EMJPM
 import GuichetCore
 import LuaBridge
 import Sandbox
 import Transport
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `guichet --sandbox`: starts the fake services on loopback in this
 /// process and points the modules at them, with the sandbox's tokens.
@@ -21,36 +27,59 @@ public enum SandboxLauncher {
         return try blocking { try await SandboxServer.start(options) }
     }
 
-    /// Points a host's modules at a running sandbox.
-    public static func configure(_ host: Host, sandbox: SandboxServer) {
-        let settings = DSSettings.of(host.state)
+    /// Points a host's modules at a running sandbox, with a credential
+    /// store of its own (the user's real one is never touched) in which the
+    /// sandbox's eMJPM user has already authorized guichet.
+    public static func configure(_ host: Host, sandbox: SandboxServer) throws {
+        let environment = currentEnvironment()
+        let settings = DSSettings(environment: [:])
         settings.endpoint = sandbox.dsEndpoint
         settings.token = Secret(SandboxServer.DSTokens.admin)
         settings.tokenOrigin = "the sandbox"
-        if settings.instructeur == nil { settings.instructeur = "camille.martin@sandbox.gouv.fr" }
+        settings.instructeur = environment["DS_INSTRUCTEUR"].flatMap { $0.isEmpty ? nil : $0 } ?? "camille.martin@sandbox.gouv.fr"
+        settings.dryRun = host.state.services[DSSettings.dryRunKey] != nil
+        host.state.services[DSSettings.serviceKey] = settings
+
+        let directory = try temporaryDirectory()
+        let store = CredentialStore(path: directory + "/credentials.json")
+        var sandboxEnvironment = environment.filter { !$0.key.hasPrefix("EMJPM_") && !$0.key.hasPrefix("DS_") }
+        sandboxEnvironment["EMJPM_AUTH_URL"] = sandbox.baseURL
+        sandboxEnvironment["EMJPM_API_URL"] = sandbox.baseURL
+        sandboxEnvironment["EMJPM_CLIENT_ID"] = SandboxServer.EMJPMEditor.clientID
+        sandboxEnvironment["EMJPM_CLIENT_SECRET"] = SandboxServer.EMJPMEditor.clientSecret
+        Accounts(store: store, selectedProfile: nil, environment: sandboxEnvironment).install(in: host.state)
+        try blocking { try await authorizeEMJPM(sandbox, store: store) }
         host.state.services[SandboxModule.serviceKey] = SandboxBox(sandbox)
     }
-}
 
-/// Runs async work to completion from synchronous code (start-up only).
-func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
-    let done = DispatchSemaphore(value: 0)
-    let result = Locked<Result<T, any Error>?>(nil)
-    Task.detached {
-        let outcome: Result<T, any Error>
-        do { outcome = .success(try await work()) } catch { outcome = .failure(error) }
-        result.set(outcome)
-        done.signal()
+    /// The authorization-code flow, with the sandbox's page approving at once.
+    static func authorizeEMJPM(_ sandbox: SandboxServer, store: CredentialStore) async throws {
+        let configuration = EMJPMConfiguration(authURL: sandbox.baseURL, apiURL: sandbox.baseURL,
+                                               clientID: SandboxServer.EMJPMEditor.clientID,
+                                               clientSecret: Secret(SandboxServer.EMJPMEditor.clientSecret))
+        let redirect = SandboxServer.EMJPMEditor.redirectURIs[0]
+        let page = try await HTTPTransport.shared.send(HTTPRequest(
+            method: .GET, url: OAuth.authorizationURL(configuration, redirectURI: redirect, state: "sandbox"), idempotent: true))
+        guard let location = page.header("Location"), let code = location.components(separatedBy: "code=").last?.components(separatedBy: "&").first else {
+            throw GuichetError(.auth, "the sandbox's eMJPM did not authorize guichet")
+        }
+        let pair = try await OAuth.exchange(code: code, redirectURI: redirect, configuration)
+        try store.update { profiles in
+            profiles["emjpm"] = StoredProfile(service: "emjpm", baseURL: sandbox.baseURL, authURL: sandbox.baseURL,
+                                              who: "service@sandbox-emjpm.fr", token: pair.access.reveal(),
+                                              refreshToken: pair.refresh.reveal(), expiresAt: pair.expiresAt,
+                                              refreshExpiresAt: pair.refreshExpiresAt, clientID: configuration.clientID,
+                                              clientSecret: SandboxServer.EMJPMEditor.clientSecret, redirectURI: redirect)
+        }
     }
-    done.wait()
-    return try result.get()!.get()
-}
 
-final class Locked<T>: @unchecked Sendable {  // guarded by the semaphore handshake above
-    private var value: T
-    init(_ value: T) { self.value = value }
-    func get() -> T { value }
-    func set(_ newValue: T) { value = newValue }
+    static func temporaryDirectory() throws(GuichetError) -> String {
+        var template = Array("/tmp/guichet-sandbox-XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw GuichetError(.io, "cannot create a temporary folder for the sandbox")
+        }
+        return String(cString: made)
+    }
 }
 
 final class SandboxBox {

@@ -21,6 +21,8 @@ extension DSResolvers {
                 return .object(GQLObject(payloadType, fields: all))
             }
             if !context.token.write {
+                // createDirectUpload's payload has no `errors`: the refusal is a top-level error.
+                if field == "createDirectUpload" { throw GQLFieldError("Le jeton utilisé est configuré seulement en lecture") }
                 return payload(errors: ["Le jeton utilisé est configuré seulement en lecture"])
             }
             if field == "createDirectUpload" { return try createDirectUpload(input, payload: payload) }

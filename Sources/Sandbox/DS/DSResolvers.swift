@@ -313,10 +313,20 @@ struct DSResolvers {
         return min(requested, 100)
     }
 
+    /// A date-time argument; one that is not ISO 8601 is refused, as the
+    /// scalar's coercion upstream refuses it.
+    static func dateArgument(_ arguments: [String: JSONValue], _ name: String) throws -> Date? {
+        guard let text = arguments[name]?.stringValue else { return nil }
+        guard let date = parseISODate(text) else {
+            throw GQLFieldError("Argument '\(name)' has an invalid value (\"\(text)\"): expected an ISO 8601 date-time", code: "bad_request")
+        }
+        return date
+    }
+
     func dossierConnection(_ arguments: [String: JSONValue], where belongs: (DSWorld.Dossier) -> Bool) throws -> GQLValue {
         let size = try Self.pageSize(arguments)
-        let updatedSince = arguments["updatedSince"]?.stringValue.flatMap { isoFormatter.date(from: $0) }
-        let createdSince = arguments["createdSince"]?.stringValue.flatMap { isoFormatter.date(from: $0) }
+        let updatedSince = try Self.dateArgument(arguments, "updatedSince")
+        let createdSince = try Self.dateArgument(arguments, "createdSince")
         // updatedSince wins over createdSince, and switches the key to updated_at.
         let key: (DSWorld.Dossier) -> Date = updatedSince != nil ? { $0.updatedAt } : { $0.dateDepot }
         var selected = world.dossiers.values.filter { d in
@@ -346,7 +356,7 @@ struct DSResolvers {
 
     func deletedConnection(_ arguments: [String: JSONValue], pending: Bool, where belongs: (DSWorld.Deleted) -> Bool) throws -> GQLValue {
         let size = try Self.pageSize(arguments)
-        let since = arguments["deletedSince"]?.stringValue.flatMap { isoFormatter.date(from: $0) }
+        let since = try Self.dateArgument(arguments, "deletedSince")
         var selected = world.deleted.filter { deleted in
             deleted.pending == pending && belongs(deleted) && (since.map { deleted.deletedAt >= $0 } ?? true)
         }

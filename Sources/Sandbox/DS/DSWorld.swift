@@ -317,6 +317,18 @@ nonisolated(unsafe) let isoFormatter: ISO8601DateFormatter = {  // used with the
     return formatter
 }()
 
+/// ISO 8601 as graphql-ruby's ISO8601DateTime accepts it: with or without
+/// fractional seconds, or a bare date.
+func parseISODate(_ text: String) -> Date? {
+    if let date = isoFormatter.date(from: text) { return date }
+    let fractional = ISO8601DateFormatter()
+    fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    if let date = fractional.date(from: text) { return date }
+    let day = ISO8601DateFormatter()
+    day.formatOptions = [.withFullDate]
+    return day.date(from: text)
+}
+
 func iso(_ date: Date?) -> GQLValue {
     date.map { .scalar(.string(isoFormatter.string(from: $0))) } ?? .null
 }

@@ -1,0 +1,165 @@
+import Foundation
+import GuichetCore
+
+/// One set of credentials, bound to its service and the host it is for.
+public struct StoredProfile: Codable, Sendable, Equatable {
+    public var service: String
+    /// The API base the credentials may be sent to (DS: the GraphQL
+    /// endpoint; eMJPM: the API host). They are never sent elsewhere.
+    public var baseURL: String
+    /// eMJPM: the web host that shows the authorization page.
+    public var authURL: String?
+    /// Who the credentials act as (an email, a name), for `guichet status`.
+    public var who: String?
+    /// DS: the API token. eMJPM: the access token.
+    public var token: String?
+    public var refreshToken: String?
+    /// Epoch seconds.
+    public var expiresAt: Double?
+    public var refreshExpiresAt: Double?
+    public var clientID: String?
+    public var clientSecret: String?
+    public var redirectURI: String?
+    public var savedAt: Double
+
+    public init(service: String, baseURL: String, authURL: String? = nil, who: String? = nil, token: String? = nil,
+                refreshToken: String? = nil, expiresAt: Double? = nil, refreshExpiresAt: Double? = nil,
+                clientID: String? = nil, clientSecret: String? = nil, redirectURI: String? = nil,
+                savedAt: Double = Date().timeIntervalSince1970) {
+        self.service = service
+        self.baseURL = baseURL
+        self.authURL = authURL
+        self.who = who
+        self.token = token
+        self.refreshToken = refreshToken
+        self.expiresAt = expiresAt
+        self.refreshExpiresAt = refreshExpiresAt
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.redirectURI = redirectURI
+        self.savedAt = savedAt
+    }
+
+    /// The host part of `baseURL`.
+    public var host: String { URLComponents(string: baseURL)?.host ?? baseURL }
+
+    /// Whether these credentials may be sent to `url`.
+    public func isFor(_ url: String) -> Bool {
+        guard let theirs = URLComponents(string: url), let ours = URLComponents(string: baseURL) else { return false }
+        return theirs.host == ours.host && theirs.scheme == ours.scheme && theirs.port == ours.port
+    }
+}
+
+/// The credential store: one JSON file, mode 0600, written atomically,
+/// refused when others can read it; refreshes take an exclusive lock so
+/// that processes sharing the file never both spend a refresh token.
+public final class CredentialStore: Sendable {
+    public let path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    /// `$XDG_CONFIG_HOME/guichet/credentials.json`, or `~/.config/guichet/credentials.json`.
+    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let override = environment["GUICHET_CREDENTIALS"], !override.isEmpty { return override }
+        let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.config")
+        return config + "/guichet/credentials.json"
+    }
+
+    struct File: Codable {
+        var version = 1
+        var profiles: [String: StoredProfile] = [:]
+    }
+
+    /// Every profile (none when the file does not exist yet).
+    public func load() throws(GuichetError) -> [String: StoredProfile] {
+        guard Files.exists(path) else { return [:] }
+        try checkPermissions()
+        let bytes = try Files.readAll(path)
+        do {
+            return try JSONDecoder().decode(File.self, from: Data(bytes)).profiles
+        } catch {
+            throw GuichetError(.io, "\(path) is not a valid credential store (\(error)); fix or remove it, then run `guichet login`")
+        }
+    }
+
+    public func profile(_ name: String) throws(GuichetError) -> StoredProfile? {
+        try load()[name]
+    }
+
+    /// As ssh does with private keys: a store others can read is refused.
+    public func checkPermissions() throws(GuichetError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        let mode = info.st_mode & 0o777
+        if mode & 0o077 != 0 {
+            throw GuichetError(.io, "permissions \(String(mode, radix: 8).leftPadded(to: 4)) for '\(path)' are too open: it holds secrets and must be readable by you alone. Run: chmod 600 \(path)")
+        }
+    }
+
+    /// Replaces the whole store (atomically, 0600). Callers hold the lock.
+    public func save(_ profiles: [String: StoredProfile]) throws(GuichetError) {
+        let directory = AtomicFileWriter.directory(of: path)
+        try Files.makeDirectories(directory, mode: 0o700)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data: Data
+        do { data = try encoder.encode(File(profiles: profiles)) } catch {
+            throw GuichetError(.io, "cannot encode the credential store: \(error)")
+        }
+        try AtomicFileWriter.write(Array(data), to: path, mode: 0o600)
+    }
+
+    /// Takes the store's exclusive lock (blocking while another process
+    /// holds it); released by `release()` or when the lock is dropped.
+    public func lock() throws(GuichetError) -> StoreLock {
+        try Files.makeDirectories(AtomicFileWriter.directory(of: path), mode: 0o700)
+        return try StoreLock(path: path + ".lock")
+    }
+
+    /// Reads, changes and writes the store under the lock.
+    @discardableResult
+    public func update<T>(_ body: (inout [String: StoredProfile]) throws(GuichetError) -> T) throws(GuichetError) -> T {
+        let lock = try lock()
+        defer { lock.release() }
+        var profiles = try load()
+        let result = try body(&profiles)
+        try save(profiles)
+        return result
+    }
+}
+
+/// An exclusive flock on the store's lock file.
+public final class StoreLock: @unchecked Sendable {  // one owner at a time
+    private var descriptor: Int32
+
+    init(path: String) throws(GuichetError) {
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw GuichetError(.io, "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        while flock(descriptor, LOCK_EX) != 0 {
+            if errno == EINTR { continue }
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw GuichetError(.io, "cannot lock \(path): \(reason)")
+        }
+    }
+
+    public func release() {
+        guard descriptor >= 0 else { return }
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+        descriptor = -1
+    }
+
+    deinit { release() }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,235 @@
+-- emjpm: the eMJPM editor API ("logiciels métiers") from Lua.
+--
+--   for _, m in ipairs(emjpm.mesures{status = "en_cours"}) do print(m.numero_rg, m.status) end
+--   local m = emjpm.create_mesure{numero_rg = "018A3245", civilite = "madame", ...}
+--   m:update{date_fin_mesure = "2025-06-30"}
+--
+-- The session is the one `guichet login emjpm` stored: access tokens are
+-- refreshed before they expire (and once more if the server refuses one),
+-- and the new pair is saved before it is used.
+
+local core = require "guichet.emjpm_core"
+local help = require "guichet.help"
+
+local emjpm = {}
+
+local Mesure = { __name = "Mesure" }
+Mesure.__index = Mesure
+
+local function raise_usage(message, level)
+  guichet.raise("usage", message, (level or 1) + 1)
+end
+
+local function set(...)
+  local s = {}
+  for _, v in ipairs({ ... }) do s[v] = true end
+  return s
+end
+
+local function sorted_keys(t)
+  local keys = {}
+  for k in pairs(t) do keys[#keys + 1] = k end
+  table.sort(keys)
+  return table.concat(keys, ", ")
+end
+
+-- The fields of a mesure, as the eMJPM documentation lists them.
+local mesure_fields = set("numero_rg", "numero_dossier", "annee_naissance", "civilite", "date_nomination",
+  "date_premier_mesure", "date_protection_en_cours", "date_fin_mesure", "cause_sortie", "resultat_revision",
+  "tribunal_siret", "tribunal_cabinet", "antenne_id", "code_postal", "ville", "latitude", "longitude", "etats",
+  "ressources")
+local read_only_fields = set("id", "status", "created_at", "editor_id")
+
+--- emjpm.normalize_numero_rg(s) -> the form the server stores.
+function emjpm.normalize_numero_rg(value)
+  if type(value) ~= "string" then raise_usage("bad argument #1 to 'normalize_numero_rg' (string expected, got " .. type(value) .. ")", 2) end
+  return core.normalize_numero_rg(value)
+end
+
+-- Checks a mesure before sending: known fields, a numero_rg already in
+-- eMJPM's form (the server would rewrite it, or in strict mode refuse it
+-- after saving it anyway).
+local function check_mesure(fname, mesure, position, prefix)
+  if type(mesure) ~= "table" then
+    raise_usage(("bad argument #%d to '%s' (table expected, got %s)"):format(position, fname, type(mesure)), 4)
+  end
+  for key in pairs(mesure) do
+    if not mesure_fields[key] and not read_only_fields[key] then
+      raise_usage(("bad argument #%d to '%s' (%sunknown field '%s'; fields are %s)")
+        :format(position, fname, prefix or "", tostring(key), sorted_keys(mesure_fields)), 4)
+    end
+  end
+  local rg = mesure.numero_rg
+  if rg ~= nil then
+    if type(rg) ~= "string" then
+      raise_usage(("bad argument #%d to '%s' (%snumero_rg must be a string)"):format(position, fname, prefix or ""), 4)
+    end
+    local normal = core.normalize_numero_rg(rg)
+    if normal ~= rg then
+      raise_usage(("bad argument #%d to '%s' (%snumero_rg %q is not in eMJPM's form (8 uppercase letters or digits); use %q, or emjpm.normalize_numero_rg)")
+        :format(position, fname, prefix or "", rg, normal), 4)
+    end
+  end
+end
+
+-- Lists stay lists in JSON even when empty ({} would encode as an object).
+local function as_list(value)
+  if type(value) == "table" and next(value) == nil then return json.array() end
+  return value
+end
+
+-- What is sent: the writable fields only.
+local function body_of(mesure)
+  local body = {}
+  for key, value in pairs(mesure) do
+    if mesure_fields[key] then body[key] = value end
+  end
+  body.etats = as_list(body.etats)
+  body.ressources = as_list(body.ressources or {})
+  for _, ressource in ipairs(body.ressources) do
+    if type(ressource) == "table" then ressource.prestations_sociales = as_list(ressource.prestations_sociales) end
+  end
+  return body
+end
+
+local function wrap(mesure)
+  if type(mesure) ~= "table" then return mesure end
+  return setmetatable(mesure, Mesure)
+end
+
+help.module { name = "emjpm", value = emjpm,
+  summary = "eMJPM (mandataires judiciaires): mesures, antennes, tribunaux, the user; OAuth2 session kept alive" }
+
+function emjpm.mesures(opts)
+  if opts ~= nil and type(opts) ~= "table" then raise_usage("bad argument #1 to 'mesures' (table expected, got " .. type(opts) .. ")", 2) end
+  opts = opts or {}
+  for key in pairs(opts) do
+    if key ~= "status" then raise_usage(("bad argument #1 to 'mesures' (unknown option '%s'; options are status)"):format(tostring(key)), 2) end
+  end
+  if opts.status ~= nil and not set("en_attente", "en_cours", "eteinte")[opts.status] then
+    raise_usage("bad argument #1 to 'mesures' (status must be en_attente, en_cours or eteinte)", 2)
+  end
+  local answer = core.request("GET", "/api/editors/mesures", opts.status and { status = opts.status } or nil)
+  local list = answer.mesures or {}
+  for _, m in ipairs(list) do wrap(m) end
+  return list
+end
+help.fn { name = "emjpm.mesures", signature = "emjpm.mesures{status=} -> {Mesure, ...}", value = emjpm.mesures,
+  summary = "Every mesure of the user (the API does not paginate), optionally by status.",
+  options = { { "status", "en_attente, en_cours or eteinte" } }, api = "GET /api/editors/mesures" }
+
+function emjpm.mesure(id)
+  if math.type(id) ~= "integer" then raise_usage("bad argument #1 to 'mesure' (integer id expected, got " .. type(id) .. ")", 2) end
+  return wrap(core.request("GET", "/api/editors/mesures/" .. id))
+end
+help.fn { name = "emjpm.mesure", signature = "emjpm.mesure(id) -> Mesure", value = emjpm.mesure,
+  summary = "One mesure; :update{...} and :delete() act on it.", api = "GET /api/editors/mesures/:id" }
+
+function emjpm.create_mesure(mesure)
+  check_mesure("create_mesure", mesure, 1)
+  return wrap(core.request("POST", "/api/editors/mesures", nil, body_of(mesure)))
+end
+help.fn { name = "emjpm.create_mesure", signature = "emjpm.create_mesure{numero_rg=, civilite=, annee_naissance=, date_nomination=, tribunal_siret=, ressources=, etats=, ...} -> Mesure",
+  value = emjpm.create_mesure, api = "POST /api/editors/mesures",
+  summary = "Creates a mesure. numero_rg must already be in eMJPM's form (checked here: see normalize_numero_rg).\n"
+    .. "Validation errors come back as kind \"validation\" with the server's field names in err.details." }
+
+function emjpm.create_mesures(list)
+  if type(list) ~= "table" then raise_usage("bad argument #1 to 'create_mesures' (list of mesures expected, got " .. type(list) .. ")", 2) end
+  if #list > core.batch_limit then
+    raise_usage(("'create_mesures': %d mesures, more than the %d one batch takes; the batch is one transaction, so split it yourself knowing that each part then succeeds or fails on its own")
+      :format(#list, core.batch_limit), 2)
+  end
+  local bodies = {}
+  for i, mesure in ipairs(list) do
+    check_mesure("create_mesures", mesure, 1, ("mesure #%d: "):format(i))
+    bodies[i] = body_of(mesure)
+  end
+  local answer = core.request("POST", "/api/editors/mesures/batch", nil, { mesures = json.array(bodies) })
+  local created = answer.mesures or {}
+  for _, m in ipairs(created) do wrap(m) end
+  return created
+end
+help.fn { name = "emjpm.create_mesures", signature = "emjpm.create_mesures{mesure, ...} -> {Mesure, ...}", value = emjpm.create_mesures,
+  api = "POST /api/editors/mesures/batch",
+  summary = "Creates up to 1000 mesures in one transaction (all or none); more is refused rather than split silently." }
+
+function emjpm.delete_all_mesures(opts)
+  if type(opts) ~= "table" or opts.confirm ~= true then
+    raise_usage("'delete_all_mesures' deletes EVERY mesure of the user (awaiting ones too, whatever force_awaiting says): pass {confirm = true} to do it", 2)
+  end
+  for key in pairs(opts) do
+    if key ~= "confirm" and key ~= "force_awaiting" then
+      raise_usage(("bad argument #1 to 'delete_all_mesures' (unknown option '%s'; options are confirm, force_awaiting)"):format(tostring(key)), 2)
+    end
+  end
+  local answer = core.request("DELETE", "/api/editors/mesures", opts.force_awaiting and { forceDeleteAwaitingMesures = "true" } or nil)
+  return answer and answer.affected_rows or 0
+end
+help.fn { name = "emjpm.delete_all_mesures", signature = "emjpm.delete_all_mesures{confirm = true, force_awaiting=} -> count",
+  value = emjpm.delete_all_mesures, api = "DELETE /api/editors/mesures",
+  summary = "Deletes every mesure of the user; refuses without confirm = true. The server deletes awaiting mesures too,\n"
+    .. "whatever force_awaiting says." }
+
+function emjpm.antennes()
+  return core.request("GET", "/api/editors/service-antennes").antennes or {}
+end
+help.fn { name = "emjpm.antennes", signature = "emjpm.antennes() -> {{id=, nom=, ...}, ...}", value = emjpm.antennes,
+  summary = "The antennes of the user's service.", api = "GET /api/editors/service-antennes" }
+
+function emjpm.tribunaux()
+  return core.request("GET", "/api/editors/tribunaux").tribunaux or {}
+end
+help.fn { name = "emjpm.tribunaux", signature = "emjpm.tribunaux() -> {{nom=, siret=, ...}, ...}", value = emjpm.tribunaux,
+  summary = "The tribunaux (their siret is what mesures name as tribunal_siret).", api = "GET /api/editors/tribunaux" }
+
+function emjpm.user()
+  return core.request("GET", "/api/mandoline/user")
+end
+help.fn { name = "emjpm.user", signature = "emjpm.user() -> table", value = emjpm.user,
+  summary = "Who authorized guichet: id, email, type (service, direction, ...), their service or direction.",
+  api = "GET /api/mandoline/user" }
+
+function emjpm.direction_services()
+  return core.request("GET", "/api/mandoline/direction-services")
+end
+help.fn { name = "emjpm.direction_services", signature = "emjpm.direction_services() -> {service, ...}", value = emjpm.direction_services,
+  summary = "The services a direction oversees (users of type direction only).", api = "GET /api/mandoline/direction-services" }
+
+help.fn { name = "emjpm.normalize_numero_rg", signature = "emjpm.normalize_numero_rg(s) -> string", value = emjpm.normalize_numero_rg,
+  summary = "The form eMJPM stores: letters and digits only, uppercase, 8 characters, left-padded with 0\n(\"18/A/3245\" → \"018A3245\")." }
+
+function Mesure:update(changes)
+  if getmetatable(self) ~= Mesure then raise_usage("calling 'update' on bad self (Mesure expected)", 2) end
+  check_mesure("update", changes, 1)
+  -- PUT replaces the whole mesure (etats and ressources included): send it all.
+  local merged = {}
+  for key, value in pairs(self) do merged[key] = value end
+  for key, value in pairs(changes) do merged[key] = value end
+  local updated = core.request("PUT", "/api/editors/mesures/" .. self.id, nil, body_of(merged))
+  for key in pairs(self) do self[key] = nil end
+  for key, value in pairs(updated) do self[key] = value end
+  return self
+end
+help.fn { name = "Mesure:update", signature = "mesure:update{field = value, ...} -> mesure", value = Mesure.update,
+  api = "PUT /api/editors/mesures/:id", summary = "Changes fields; the whole mesure is sent (PUT replaces etats and ressources)." }
+
+function Mesure:delete()
+  if getmetatable(self) ~= Mesure then raise_usage("calling 'delete' on bad self (Mesure expected)", 2) end
+  local answer = core.request("DELETE", "/api/editors/mesures/" .. self.id)
+  return (answer and answer.affected_rows or 0) > 0
+end
+help.fn { name = "Mesure:delete", signature = "mesure:delete() -> boolean", value = Mesure.delete,
+  api = "DELETE /api/editors/mesures/:id", summary = "Deletes the mesure; false when it was not (or no longer) yours." }
+
+function Mesure.__tostring(m)
+  return ("<Mesure %s %s · %s · née en %s>"):format(tostring(m.id), tostring(m.numero_rg), tostring(m.status), tostring(m.annee_naissance))
+end
+
+help.type { name = "Mesure", module = "emjpm", summary = "a mesure de protection, with the fields of the eMJPM documentation",
+  fields = { { "id, numero_rg, numero_dossier", "" }, { "civilite, annee_naissance", "" },
+    { "date_nomination, date_premier_mesure, date_fin_mesure", "YYYY-MM-DD" }, { "status", "en_attente, en_cours, eteinte" },
+    { "tribunal_siret, antenne_id", "" }, { "etats", "{date_changement_etat, nature_mesure, champ_mesure, lieu_vie, pays, ...}" },
+    { "ressources", "{annee, niveau_ressource, prestations_sociales}" } } }
+
+return emjpm
