@@ -76,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "guichet",
             dependencies: [
-                "GuichetHost", "Sandbox",
+                "GuichetHost", "Sandbox", "Credentials", "EMJPM", "DemarchesSimplifiees", "GuichetCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

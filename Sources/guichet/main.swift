@@ -8,6 +8,7 @@ let arguments = CommandLine.arguments
 
 if let first = arguments.dropFirst().first, Commands.names.contains(first) {
     Commands.main(Array(arguments.dropFirst()))
+    exit(0)
 }
 
 switch arguments.dropFirst().first {
