@@ -88,7 +88,11 @@ public final class SandboxServer: Sendable {
                 portSink.finish()
             },
             logger: Logger(label: "guichet.sandbox", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let task = Task { try await application.run() }
+        let task = Task {
+            // A failure to bind ends the stream too, so start() never hangs.
+            defer { portSink.finish() }
+            try await application.run()
+        }
         var port = 0
         for await bound in ports { port = bound }
         guard port > 0 else { throw GuichetError(.network, "the sandbox could not listen on 127.0.0.1:\(options.port)") }

@@ -171,6 +171,9 @@ struct SandboxCommand: ParsableCommand {
     @Option(help: "A GraphQL schema (SDL) to validate documents against, instead of the sandbox's subset.")
     var schema: String?
 
+    @Flag(help: "Stop when standard input closes (for programs that start the sandbox and may die).")
+    var exitWithStdin = false
+
     func run() throws {
         var environment = currentProcessEnvironment()
         environment["GUICHET_SANDBOX_DOSSIERS"] = String(dossiers)
@@ -188,6 +191,12 @@ struct SandboxCommand: ParsableCommand {
             Ctrl-C to stop.
 
             """.utf8))
+        if exitWithStdin {
+            Thread.detachNewThread {
+                while FileHandle.standardInput.availableData.count > 0 {}
+                Foundation.exit(0)
+            }
+        }
         dispatchMain()
     }
 }

@@ -1,0 +1,221 @@
+import Foundation
+import Testing
+
+/// A `guichet sandbox` process for the suite, on a port of its own.
+final class SandboxProcess: @unchecked Sendable {
+    let process = Process()
+    let keepAlive = Pipe()
+    let port: Int
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    init(port: Int) throws {
+        self.port = port
+        process.executableURL = URL(fileURLWithPath: guichetBinary)
+        process.arguments = ["sandbox", "--port", String(port), "--dossiers", "20", "--exit-with-stdin"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        // The sandbox stops when this pipe closes: when the tests end, however they end.
+        process.standardInput = keepAlive
+        try process.run()
+        // Wait for the banner: the server is listening.
+        var banner = Data()
+        while !String(decoding: banner, as: UTF8.self).contains("listening") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            banner += chunk
+        }
+    }
+
+    deinit { process.terminate() }
+
+    /// POSTs JSON to the admin API.
+    func admin(_ path: String, _ json: String) throws {
+        _ = try run("/usr/bin/curl", ["-s", "-X", "POST", "-H", "Content-Type: application/json", "-d", json, url + path])
+    }
+
+    func stats() throws -> (exchanges: Int, refreshes: Int) {
+        let text = try run("/usr/bin/curl", ["-s", url + "/__sandbox/emjpm/stats"]).stdout
+        let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Int] ?? [:]
+        return (object["exchanges"] ?? -1, object["refreshes"] ?? -1)
+    }
+}
+
+/// A credential store of its own, in a fresh folder.
+struct Home {
+    let directory: String
+    init() throws {
+        directory = NSTemporaryDirectory() + "guichet-home-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+    var store: String { directory + "/guichet/credentials.json" }
+}
+
+@Suite("credentials and eMJPM sessions", .serialized)
+struct CredentialTests {
+    static let sandbox = try! SandboxProcess(port: Int.random(in: 20_000...40_000))
+
+    func environment(_ home: Home, _ extra: [String: String] = [:]) -> [String: String] {
+        var environment = [
+            "XDG_CONFIG_HOME": home.directory,
+            "EMJPM_AUTH_URL": Self.sandbox.url, "EMJPM_API_URL": Self.sandbox.url,
+            "EMJPM_CLIENT_ID": "sandbox-editor", "EMJPM_CLIENT_SECRET": "sandbox-editor-secret",
+            "DS_API_URL": Self.sandbox.url, "DS_API_TOKEN": "",
+            "BROWSER": "curl -s -o /dev/null -L", "GUICHET_LOGIN_TIMEOUT": "20",
+        ]
+        for (key, value) in extra { environment[key] = value }
+        return environment
+    }
+
+    /// Logs in to the sandbox's eMJPM in a fresh home.
+    func loggedIn(redirect: Int = 53682) throws -> Home {
+        let home = try Home()
+        let outcome = try run(guichetBinary, ["login", "emjpm", "--redirect-uri", "http://127.0.0.1:\(redirect)/callback"],
+                              environment: environment(home))
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        return home
+    }
+
+    func emjpm(_ home: Home, _ code: String, _ extra: [String: String] = [:]) throws -> Outcome {
+        try run(guichetBinary, ["-e", code], environment: environment(home, extra))
+    }
+
+    @Test("login emjpm end to end: the store is 0600 and status shows no secret")
+    func login() throws {
+        let home = try loggedIn()
+        var info = stat()
+        stat(home.store, &info)
+        #expect(info.st_mode & 0o777 == 0o600)
+        let status = try run(guichetBinary, ["status"], environment: environment(home))
+        #expect(status.stdout.contains("emjpm: emjpm · 127.0.0.1 · service@sandbox-emjpm.fr"))
+        #expect(!status.stdout.contains("emjpm-access-") && !status.stdout.contains("emjpm-refresh-") && !status.stdout.contains("sandbox-editor-secret"))
+        #expect(try emjpm(home, "print(#emjpm.mesures())").stdout.contains(where: \.isNumber))
+    }
+
+    @Test("a forged state is refused and nothing is stored")
+    func wrongState() throws {
+        let home = try Home()
+        let forging = "sh -c 'curl -s -o /dev/null -L \"$(echo \"$0\" | sed s/state=[0-9a-f]*/state=forged/)\"'"
+        let outcome = try run(guichetBinary, ["login", "emjpm", "--redirect-uri", "http://127.0.0.1:53683/callback"],
+                              environment: environment(home, ["BROWSER": forging]))
+        #expect(outcome.status != 0)
+        #expect(outcome.stderr.contains("does not carry the state"))
+        #expect(!FileManager.default.fileExists(atPath: home.store))
+    }
+
+    @Test("a refusal on the authorization page is reported clearly")
+    func denied() throws {
+        try Self.sandbox.admin("/__sandbox/emjpm/settings", #"{"deny_next": true}"#)
+        let home = try Home()
+        let outcome = try run(guichetBinary, ["login", "emjpm", "--redirect-uri", "http://127.0.0.1:53684/callback"], environment: environment(home))
+        #expect(outcome.status != 0)
+        #expect(outcome.stderr.contains("access was refused: access_denied (user_denied)"))
+    }
+
+    @Test("a redirect port already in use is reported before anything else")
+    func portInUse() throws {
+        let blocker = try SandboxProcess(port: 53685)
+        defer { _ = blocker }
+        let home = try Home()
+        let outcome = try run(guichetBinary, ["login", "emjpm", "--redirect-uri", "http://127.0.0.1:53685/callback", "--no-browser"],
+                              environment: environment(home))
+        #expect(outcome.status != 0)
+        #expect(outcome.stderr.contains("cannot listen on 127.0.0.1:53685"))
+        #expect(!outcome.stderr.contains("Open this address"))
+    }
+
+    @Test("an access token expiring within five minutes is refreshed before the call")
+    func refreshBeforeExpiry() throws {
+        try Self.sandbox.admin("/__sandbox/emjpm/settings", #"{"access_lifetime": 200}"#)
+        defer { try? Self.sandbox.admin("/__sandbox/emjpm/settings", #"{"access_lifetime": 86400}"#) }
+        let home = try loggedIn()
+        let before = try String(contentsOfFile: home.store, encoding: .utf8)
+        let refreshes = try Self.sandbox.stats().refreshes
+        #expect(try emjpm(home, "print(#emjpm.mesures())").status == 0)
+        #expect(try Self.sandbox.stats().refreshes == refreshes + 1)
+        #expect(try String(contentsOfFile: home.store, encoding: .utf8) != before, "the new pair was stored")
+    }
+
+    @Test("a 401 triggers one refresh and the call is retried")
+    func refreshOn401() throws {
+        let home = try loggedIn()
+        try Self.sandbox.admin("/__sandbox/emjpm/settings", #"{"expire_access": true}"#)
+        let refreshes = try Self.sandbox.stats().refreshes
+        let outcome = try emjpm(home, "print(emjpm.user().email)")
+        #expect(outcome.stdout == "service@sandbox-emjpm.fr\n", "\(outcome.stderr)")
+        #expect(try Self.sandbox.stats().refreshes == refreshes + 1)
+    }
+
+    @Test("two processes refreshing at once spend the refresh token once, and both succeed")
+    func concurrentRefresh() throws {
+        let home = try loggedIn()
+        try Self.sandbox.admin("/__sandbox/emjpm/settings", #"{"expire_access": true}"#)
+        let refreshes = try Self.sandbox.stats().refreshes
+        let outcomes = Locked<[Outcome]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            let outcome = try? emjpm(home, "print(#emjpm.mesures{status = 'en_cours'})")
+            outcomes.set(outcomes.get() + (outcome.map { [$0] } ?? []))
+        }
+        #expect(outcomes.get().count == 2)
+        #expect(outcomes.get().allSatisfy { $0.status == 0 }, "\(outcomes.get().map(\.stderr))")
+        #expect(try Self.sandbox.stats().refreshes == refreshes + 1, "one refresh for both")
+    }
+
+    @Test("a dead refresh token says to log in again")
+    func deadSession() throws {
+        let home = try loggedIn()
+        try Self.sandbox.admin("/__sandbox/emjpm/settings", #"{"expire_access": true, "expire_refresh": true}"#)
+        let outcome = try emjpm(home, "local ok, e = pcall(emjpm.mesures); print(e.kind, e.message)")
+        #expect(outcome.stdout.hasPrefix("auth\t"))
+        #expect(outcome.stdout.contains("guichet login emjpm"))
+    }
+
+    @Test("a store others can read is refused, with the fix")
+    func tooOpen() throws {
+        let home = try loggedIn()
+        chmod(home.store, 0o644)
+        let status = try run(guichetBinary, ["status"], environment: environment(home))
+        #expect(status.status != 0)
+        #expect(status.stderr.contains("chmod 600"))
+        let script = try emjpm(home, "local ok, e = pcall(emjpm.mesures); print(e.message)")
+        #expect(script.stdout.contains("are too open"))
+    }
+
+    @Test("login ds checks the token and classifies the answer; logout forgets it")
+    func loginDS() throws {
+        let home = try Home()
+        func login(_ token: String) throws -> Outcome {
+            try run(guichetBinary, ["login", "ds"], stdin: token + "\n", environment: environment(home, ["DS_API_URL": Self.sandbox.url]))
+        }
+        #expect(try login("sandbox-ds-token-expired").stderr.contains("expired token"))
+        #expect(try login("sandbox-ds-token-other-network").stderr.contains("forbidden network token"))
+        #expect(try login("nonsense").stderr.contains("invalid token"))
+        #expect(!FileManager.default.fileExists(atPath: home.store))
+        #expect(try login("sandbox-ds-token").status == 0)
+        // The stored token is used for its host, without DS_API_TOKEN.
+        let read = try run(guichetBinary, ["-e", "print(ds.dossier(100001).number)"],
+                           environment: environment(home, ["DS_API_URL": ""]))
+        #expect(read.stdout == "100001\n", "\(read.stderr)")
+        #expect(try run(guichetBinary, ["logout", "ds"], environment: environment(home)).status == 0)
+        #expect(try run(guichetBinary, ["status"], environment: environment(home)).stdout.contains("No credentials"))
+    }
+
+    @Test("a stored token is never sent to another host")
+    func hostBinding() throws {
+        let home = try Home()
+        _ = try run(guichetBinary, ["login", "ds"], stdin: "sandbox-ds-token\n", environment: environment(home))
+        let outcome = try run(guichetBinary, ["-e", "local ok, e = pcall(ds.dossier, 1); print(e.message)"],
+                              environment: environment(home, ["DS_API_URL": "http://localhost:\(Self.sandbox.port)"]))
+        #expect(outcome.stdout.contains("no démarches-simplifiées token"))
+    }
+
+    @Test("traces show requests with the secrets redacted")
+    func traces() throws {
+        let home = try loggedIn()
+        let outcome = try emjpm(home, "emjpm.user(); ds.config{token = 'sandbox-ds-token'}; ds.dossier(100001)", ["GUICHET_TRACE": "1"])
+        #expect(outcome.stderr.contains("Authorization: ***"))
+        for secret in ["sandbox-ds-token", "emjpm-access-", "emjpm-refresh-", "sandbox-editor-secret"] {
+            #expect(!outcome.stderr.contains(secret) && !outcome.stdout.contains(secret), "\(secret) leaked")
+        }
+    }
+}
