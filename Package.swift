@@ -28,6 +28,11 @@ let package = Package(
         ),
         // What Swift cannot express: macros, the error-raising trampoline, waits that yield, Ctrl-C.
         .target(name: "CLuaShim", dependencies: ["CLua"]),
+        // Line editing for the REPL: libedit (BSD), never GNU readline (GPL).
+        .target(
+            name: "CLineEdit",
+            linkerSettings: [.linkedLibrary("edit"), .linkedLibrary("tinfo"), .linkedLibrary("bsd"), .linkedLibrary("md")]
+        ),
         // Shared vocabulary: the error shape, JSON values, secrets.
         .target(name: "GuichetCore"),
         // The Swift face of the Lua C API.
@@ -70,7 +75,7 @@ let package = Package(
         // The guichet host: runner, stdlib, host modules and API bindings.
         .target(
             name: "GuichetHost",
-            dependencies: ["LuaBridge", "CLuaShim", "CLua", "GuichetCore", "Transport", "DemarchesSimplifiees", "Credentials", "EMJPM", "Sandbox"],
+            dependencies: ["LuaBridge", "CLuaShim", "CLua", "CLineEdit", "GuichetCore", "Transport", "DemarchesSimplifiees", "Credentials", "EMJPM", "Sandbox"],
             resources: [.embedInCode("stdlib")]
         ),
         .executableTarget(

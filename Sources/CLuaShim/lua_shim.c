@@ -277,17 +277,19 @@ lua_State *guichet_newstate(void) {
 int guichet_traceback_handler(lua_State *L) {
     const char *msg = lua_tostring(L, 1);
     if (msg == NULL) {
-        // lua.c returns a __tostring result without a traceback; guichet's
-        // own error values get one too, so users see where a call failed.
-        int own = luaL_getmetafield(L, 1, "__name") == LUA_TSTRING &&
+        // guichet's own error values keep their fields (the REPL reads
+        // `kind` and `service`) and gain a `traceback`.
+        int own = lua_type(L, 1) == LUA_TTABLE && luaL_getmetafield(L, 1, "__name") == LUA_TSTRING &&
                   strcmp(lua_tostring(L, -1), "guichet.error") == 0;
         lua_settop(L, 1);
-        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) {
-            if (!own) return 1;
-            msg = lua_tostring(L, -1);
-        } else {
-            msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+        if (own) {
+            luaL_traceback(L, L, NULL, 1);
+            lua_setfield(L, 1, "traceback");
+            return 1;
         }
+        // lua.c returns a __tostring result without a traceback.
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
     }
     luaL_traceback(L, L, msg, 1);
     return 1;
@@ -327,6 +329,7 @@ int guichet_load_text(lua_State *L, const char *buffer, size_t size, const char 
 
 static lua_State *interrupt_target;
 static volatile sig_atomic_t sigint_seen;
+static int sigint_persistent;
 
 static void stop_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
@@ -335,15 +338,16 @@ static void stop_hook(lua_State *L, lua_Debug *ar) {
 }
 
 static void on_sigint(int sig) {
-    signal(sig, SIG_DFL);  // a second Ctrl-C ends the process
+    if (!sigint_persistent) signal(sig, SIG_DFL);  // a second Ctrl-C ends the process (as lua.c)
     sigint_seen = 1;
     if (interrupt_target != NULL)
         lua_sethook(interrupt_target, stop_hook,
                     LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
 }
 
-void guichet_sigint_arm(lua_State *L) {
+void guichet_sigint_arm(lua_State *L, int persistent) {
     interrupt_target = L;
+    sigint_persistent = persistent;
     sigint_seen = 0;
     signal(SIGINT, on_sigint);
 }

@@ -82,7 +82,7 @@ public final class DSClient: Sendable {
     /// `errors` in the answer are left to the caller (see `DSErrors`).
     public func execute(document: String, operationName: String?, variables: [UInt8], isMutation: Bool) async throws(GuichetError) -> [UInt8] {
         guard let token = configuration.token, !token.isEmpty else {
-            throw GuichetError(.auth, "no démarches-simplifiées token: set DS_API_TOKEN, or run `guichet login ds`")
+            throw GuichetError(.auth, "no démarches-simplifiées token: set DS_API_TOKEN, or run `guichet login ds`", service: "ds")
         }
         if isMutation && configuration.dryRun {
             dryRunSink("[dry-run] \(operationName ?? "mutation") \(String(decoding: variables, as: UTF8.self))")

@@ -38,12 +38,12 @@ public enum DSErrors {
             let location = response.header("Location") ?? "another address"
             throw GuichetError(.http, "the server redirects to \(location): set DS_API_URL to the new address (guichet never follows a redirect for a POST)", status: status)
         case 401:
-            throw GuichetError(.auth, "the démarches-simplifiées token (from \(configuration.tokenOrigin)) has expired (\(serverMessage ?? "Token expired")): create a new one in your profile and run `guichet login ds`", status: status)
+            throw GuichetError(.auth, "the démarches-simplifiées token (from \(configuration.tokenOrigin)) has expired (\(serverMessage ?? "Token expired")): create a new one in your profile and run `guichet login ds`", status: status, service: "ds")
         case 403:
             if let serverMessage, serverMessage.contains("forbidden network") {
-                throw GuichetError(.auth, "this token may not be used from this network: «\(serverMessage)». \(pinnedNetworkHelp)", status: status)
+                throw GuichetError(.auth, "this token may not be used from this network: «\(serverMessage)». \(pinnedNetworkHelp)", status: status, service: "ds")
             }
-            throw GuichetError(.auth, "the démarches-simplifiées token (from \(configuration.tokenOrigin)) is missing, invalid or revoked (HTTP 403\(serverMessage.map { ": " + $0 } ?? "")): check it, or run `guichet login ds`", status: status)
+            throw GuichetError(.auth, "the démarches-simplifiées token (from \(configuration.tokenOrigin)) is missing, invalid or revoked (HTTP 403\(serverMessage.map { ": " + $0 } ?? "")): check it, or run `guichet login ds`", status: status, service: "ds")
         case 429:
             let wait = response.header("Retry-After").map { ", retry after \($0) s" } ?? ""
             throw GuichetError(.rateLimited, "démarches-simplifiées rate limit reached (400 requests per minute per token)\(wait)", status: status, retryable: true)

@@ -59,7 +59,7 @@ public final class EMJPMClient: Sendable {
         switch status {
         case 401:
             let description = answer?["error_description"]?.stringValue ?? "no valid access token"
-            throw GuichetError(.auth, "\(operation): eMJPM refused the session (\(description)): run `guichet login emjpm`", status: status, details: answer)
+            throw GuichetError(.auth, "\(operation): eMJPM refused the session (\(description)): run `guichet login emjpm`", status: status, details: answer, service: "emjpm")
         case 404:
             throw GuichetError(.notFound, "\(operation): not found (or not one of your mesures)", status: status, details: answer)
         case 429:

@@ -114,7 +114,7 @@ public enum OAuth {
         let description = answer?["error_description"]?.stringValue ?? "HTTP \(status)"
         switch code {
         case "invalid_grant":
-            return GuichetError(.auth, "eMJPM refused the grant (\(description)): run `guichet login emjpm`", status: status, details: answer)
+            return GuichetError(.auth, "eMJPM refused the grant (\(description)): run `guichet login emjpm`", status: status, details: answer, service: "emjpm")
         case "invalid_client":
             return GuichetError(.auth, "eMJPM does not recognise this editor (\(description)): check EMJPM_CLIENT_ID and EMJPM_CLIENT_SECRET", status: status, details: answer)
         case "server_error":
@@ -158,10 +158,10 @@ public actor OAuthSession {
 
     func storedProfile() throws(GuichetError) -> StoredProfile {
         guard let profile = try store.profile(profileName), profile.service == "emjpm" else {
-            throw GuichetError(.auth, "not logged in to eMJPM: run \(loginHint)")
+            throw GuichetError(.auth, "not logged in to eMJPM: run \(loginHint)", service: "emjpm")
         }
         guard profile.isFor(configuration.apiURL) else {
-            throw GuichetError(.auth, "the eMJPM credentials of profile '\(profileName)' are for \(profile.host), not \(URLComponents(string: configuration.apiURL)?.host ?? configuration.apiURL): run \(loginHint)")
+            throw GuichetError(.auth, "the eMJPM credentials of profile '\(profileName)' are for \(profile.host), not \(URLComponents(string: configuration.apiURL)?.host ?? configuration.apiURL): run \(loginHint)", service: "emjpm")
         }
         return profile
     }
@@ -192,10 +192,10 @@ public actor OAuthSession {
             return Secret(token)
         }
         guard let refreshToken = profile.refreshToken else {
-            throw GuichetError(.auth, "the eMJPM session has no refresh token: run \(loginHint)")
+            throw GuichetError(.auth, "the eMJPM session has no refresh token: run \(loginHint)", service: "emjpm")
         }
         if let expiry = profile.refreshExpiresAt, expiry < now {
-            throw GuichetError(.auth, "the eMJPM session has ended (its refresh token expired after two weeks): run \(loginHint)")
+            throw GuichetError(.auth, "the eMJPM session has ended (its refresh token expired after two weeks): run \(loginHint)", service: "emjpm")
         }
         var client = configuration
         if client.clientID == nil { client.clientID = profile.clientID }
@@ -210,7 +210,7 @@ public actor OAuthSession {
                (again.expiresAt ?? 0) > Date().timeIntervalSince1970 {
                 return Secret(token)
             }
-            throw GuichetError(error.kind, "the eMJPM session has ended (\(error.message))", status: error.status, details: error.details)
+            throw GuichetError(error.kind, "the eMJPM session has ended (\(error.message))", status: error.status, details: error.details, service: "emjpm")
         }
         profile.token = pair.access.reveal()
         profile.refreshToken = pair.refresh.reveal()

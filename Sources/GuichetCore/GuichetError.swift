@@ -34,13 +34,18 @@ public struct GuichetError: Error, Sendable, CustomStringConvertible {
     public var details: JSONValue?
     /// Whether trying again later may succeed.
     public var retryable: Bool?
+    /// For credential problems a new login can fix: the service to log in
+    /// to again ("ds", "emjpm"). The REPL offers to do it in place.
+    public var service: String?
 
-    public init(_ kind: Kind, _ message: String, status: Int? = nil, details: JSONValue? = nil, retryable: Bool? = nil) {
+    public init(_ kind: Kind, _ message: String, status: Int? = nil, details: JSONValue? = nil, retryable: Bool? = nil,
+                service: String? = nil) {
         self.kind = kind
         self.message = message
         self.status = status
         self.details = details
         self.retryable = retryable
+        self.service = service
     }
 
     public var description: String {

@@ -177,8 +177,7 @@ public struct Runner {
             startInteractive(host)
         } else if parsed.script >= argv.count && !parsed.execute && !parsed.version {
             if isatty(0) == 1 {
-                writeOutput(Runner.versionLine + "\n")
-                startInteractive(host)
+                startInteractive(host)  // its banner starts with the version
             } else if !session.runFile(nil) {
                 return 1
             }
@@ -187,7 +186,7 @@ public struct Runner {
     }
 
     private func startInteractive(_ host: Host) {
-        if let interactive { interactive(host) } else { BasicREPL(host: host).run() }
+        if let interactive { interactive(host) } else { InteractiveREPL(host: host, program: programName).run() }
     }
 }
 
@@ -219,9 +218,12 @@ final class Session {
         if let program { writeError("\(program): \(error.message)\n") } else { writeError(error.message + "\n") }
     }
 
+    /// In the REPL Ctrl-C interrupts every time and never ends the process.
+    var interactive = false
+
     /// Calls the function below `arguments` with Ctrl-C armed.
     func call(arguments: Int32, results: Int32) throws(LuaError) {
-        guichet_sigint_arm(state.L)
+        guichet_sigint_arm(state.L, interactive ? 1 : 0)
         defer { guichet_sigint_disarm() }
         try state.call(arguments: arguments, results: results, fromC: true)
     }

@@ -7,7 +7,7 @@ import Glibc
 /// the binary, so that a lone binary still works.
 enum Stdlib {
     /// Every module shipped in `stdlib/`, by module name.
-    static let names = ["pp", "csv", "parallel", "help", "ds", "emjpm"]
+    static let names = ["pp", "csv", "parallel", "help", "ds", "emjpm", "repl"]
 
     /// The embedded source of a module.
     static func embedded(_ name: String) -> [UInt8]? {
@@ -18,6 +18,7 @@ enum Stdlib {
         case "help": return PackageResources.help_lua
         case "ds": return PackageResources.ds_lua
         case "emjpm": return PackageResources.emjpm_lua
+        case "repl": return PackageResources.repl_lua
         default: return nil
         }
     }

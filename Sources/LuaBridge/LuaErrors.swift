@@ -44,6 +44,7 @@ extension GuichetError {
         state.push(message); state.rawSet(-2, field: "message")
         if let status { state.push(status); state.rawSet(-2, field: "status") }
         if let retryable { state.push(retryable); state.rawSet(-2, field: "retryable") }
+        if let service { state.push(service); state.rawSet(-2, field: "service") }
         if let details { details.push(on: state, nullAsNil: false); state.rawSet(-2, field: "details") }
         if let location, !location.isEmpty { state.push(location); state.rawSet(-2, field: "where") }
         state.pushRegistry(GuichetError.metatableKey)
@@ -80,7 +81,12 @@ public struct LuaError: Error, CustomStringConvertible {
         case LUA_ERRERR: status = .handler
         default: status = .runtime
         }
-        let message = state.describe(at: -1)
+        var message = state.describe(at: -1)
+        // The traceback handler hangs a traceback on guichet's error values.
+        if state.rawGet(-1, field: "traceback") == LUA_TSTRING, let traceback = state.toString(at: -1) {
+            message += "\n" + traceback
+        }
+        state.pop()
         let value = LuaRef(popping: state)
         return LuaError(status: status, message: message, value: value)
     }

@@ -107,7 +107,8 @@ int guichet_load_text(lua_State *L, const char *buffer, size_t size, const char 
 /// Ctrl-C while Lua code runs: like `lua.c`, the signal handler installs a
 /// hook and the hook (C code) raises "interrupted!". A second Ctrl-C before
 /// the hook runs falls back to the default action.
-void guichet_sigint_arm(lua_State *L);
+/// `persistent` (the REPL): every Ctrl-C interrupts, none ends the process.
+void guichet_sigint_arm(lua_State *L, int persistent);
 void guichet_sigint_disarm(void);
 /// Non-zero once Ctrl-C was pressed since the last call to clear it; lets
 /// Swift code waiting on the network notice an interrupt.

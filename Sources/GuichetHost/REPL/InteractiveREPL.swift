@@ -1,0 +1,374 @@
+import CLineEdit
+import CLua
+import CLuaShim
+import Credentials
+import DemarchesSimplifiees
+import EMJPM
+import Foundation
+import GuichetCore
+import LuaBridge
+import Sandbox
+
+/// The REPL: lua.c's evaluation (try `return <line>`, then the line as a
+/// statement, `>>` while the chunk is incomplete, `=` for `return`),
+/// libedit line editing with Tab completion, a history shared across
+/// sessions, pretty-printed results, Ctrl-C that never ends the session,
+/// and credentials renewed in place when a call needs them.
+public final class InteractiveREPL {
+    let host: Host
+    let session: Session
+    let history: History
+    let color: Bool
+    /// The REPL whose completion libedit is calling.
+    nonisolated(unsafe) static var current: InteractiveREPL?
+
+    public init(host: Host, program: String?) {
+        self.host = host
+        session = Session(host: host, program: nil)
+        session.interactive = true
+        history = History(path: History.defaultPath(environment: ProcessInfo.processInfo.environment))
+        color = isatty(1) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+    }
+
+    var state: LuaState { host.state }
+
+    public func run() {
+        InteractiveREPL.current = self
+        guichet_edit_init("guichet") { line, cursor, _ in
+            InteractiveREPL.current?.complete(line: line.map { String(cString: $0) } ?? "", cursor: Int(cursor))
+        }
+        for entry in history.load() { guichet_edit_add_history(entry) }
+        writeOutput(banner())
+        while let (source, entry) = readChunk() {
+            evaluate(source, retryOnLogin: true)
+            remember(entry)  // after evaluating: a secret it set is known by then
+        }
+        state.top = 0
+        writeOutput("\n")
+    }
+
+    // MARK: reading
+
+    enum Input {
+        case line(String)
+        /// Ctrl-C: the line (or the unfinished chunk) is dropped.
+        case interrupted
+        /// Ctrl-D on an empty line.
+        case end
+    }
+
+    func readInput(_ prompt: String) -> Input {
+        guichet_flush_stdout()
+        var interrupted: Int32 = 0
+        guard let raw = guichet_edit_readline(prompt, &interrupted) else { return .end }
+        defer { free(raw) }
+        return interrupted != 0 ? .interrupted : .line(String(cString: raw))
+    }
+
+    /// A line for a question (nil when refused with Ctrl-C or Ctrl-D).
+    func readLine(_ prompt: String) -> String? {
+        if case .line(let text) = readInput(prompt) { return text }
+        return nil
+    }
+
+    /// A complete chunk (and the entry for history, whole): more lines are
+    /// read while Lua says `<eof>`.
+    func readChunk() -> (source: String, entry: String)? {
+        state.top = 0
+        next: while true {
+            let input = readInput(prompt(first: true))
+            guard case .line(let first) = input else {
+                if case .end = input { return nil }
+                continue  // Ctrl-C at the prompt: a fresh line
+            }
+            if first.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            var source = first.hasPrefix("=") ? "return " + first.dropFirst() : first
+            while isIncomplete(source) {
+                switch readInput(prompt(first: false)) {
+                case .line(let more): source += "\n" + more
+                case .interrupted: continue next
+                case .end: return nil
+                }
+            }
+            return (source, first.hasPrefix("=") ? "=" + source.dropFirst("return ".count) : source)
+        }
+    }
+
+    func prompt(first: Bool) -> String {
+        // _PROMPT / _PROMPT2, as lua.c.
+        let name = first ? "_PROMPT" : "_PROMPT2"
+        state.pushGlobals()
+        defer { state.pop(2) }
+        if state.rawGet(-1, field: name) == LUA_TSTRING, let text = state.toString(at: -1) { return text }
+        return first ? "> " : ">> "
+    }
+
+    func isIncomplete(_ source: String) -> Bool {
+        do {
+            try state.load("return " + source + ";", name: "=stdin")
+            state.pop()
+            return false
+        } catch {}
+        do {
+            try state.load(source, name: "=stdin")
+            state.pop()
+            return false
+        } catch {
+            return error.isIncompleteInput
+        }
+    }
+
+    /// History keeps entries whole, and never one holding a known secret.
+    func remember(_ entry: String) {
+        if knownSecrets().contains(where: { !$0.isEmpty && entry.contains($0) }) { return }
+        guichet_edit_add_history(entry)
+        history.append(entry)
+    }
+
+    func knownSecrets() -> [String] {
+        var secrets: [String] = []
+        if let settings = state.services[DSSettings.serviceKey] as? DSSettings, let token = settings.token { secrets.append(token.reveal()) }
+        if let accounts = state.services[Accounts.serviceKey] as? Accounts, let profiles = try? accounts.store.load() {
+            for profile in profiles.values {
+                secrets += [profile.token, profile.refreshToken, profile.clientSecret].compactMap { $0 }
+            }
+        }
+        return secrets
+    }
+
+    // MARK: evaluating
+
+    func evaluate(_ source: String, retryOnLogin: Bool) {
+        state.top = 0
+        do {
+            do {
+                try state.load("return " + source + ";", name: "=stdin")
+            } catch {
+                try state.load(source, name: "=stdin")
+            }
+        } catch {
+            writeError(error.message + "\n")
+            return
+        }
+        let refreshesBefore = emjpmRefreshes()
+        // Keep the chunk for a retry after logging in again.
+        lua_pushvalue(state.L, 1)
+        let chunk = LuaRef(popping: state)
+        do {
+            try session.call(arguments: 0, results: LUA_MULTRET)
+            if emjpmRefreshes() > refreshesBefore { notice("eMJPM session renewed") }
+            show()
+        } catch {
+            if retryOnLogin, let service = loginService(error), offerLogin(service, error) {
+                state.top = 0
+                chunk.push()
+                do {
+                    try session.call(arguments: 0, results: LUA_MULTRET)
+                    show()
+                } catch {
+                    report(error)
+                }
+                return
+            }
+            report(error)
+        }
+    }
+
+    /// Prints the values the chunk returned.
+    func show() {
+        let count = state.top
+        guard count > 0 else { return }
+        do {
+            state.pushGlobals()
+            state.rawGet(-1, field: "require")
+            state.push("guichet.repl")
+            try state.call(arguments: 1, results: 1, traceback: false)
+            state.rawGet(-1, field: "show")
+            lua_rotate(state.L, -3, 1)   // show, _G, module
+            state.pop(2)
+            lua_rotate(state.L, 1, 1)    // show below the results
+            state.push(color)
+            lua_rotate(state.L, 2, 1)    // then the colour flag
+            try state.call(arguments: count + 1, results: 0, traceback: false)
+        } catch {
+            writeError("error showing the result: \(error.message)\n")
+        }
+        state.top = 0
+    }
+
+    /// The message and a short traceback (the REPL's own frames left out).
+    func report(_ error: LuaError) {
+        let lines = error.message.split(separator: "\n", omittingEmptySubsequences: false)
+        var kept: [Substring] = []
+        for line in lines {
+            if line.contains("[C]: in ?") { continue }
+            kept.append(line)
+            if kept.count >= 8 { kept.append("\t…"); break }
+        }
+        writeError(kept.joined(separator: "\n") + "\n")
+    }
+
+    func notice(_ text: String) {
+        writeError(color ? "\u{1B}[2m↻ \(text)\u{1B}[0m\n" : "↻ \(text)\n")
+    }
+
+    // MARK: sessions that stay alive
+
+    /// The service a failed call could use after a new login, if any.
+    func loginService(_ error: LuaError) -> String? {
+        error.value.push()
+        defer { state.pop() }
+        guard state.type(at: -1) == LUA_TTABLE else { return nil }
+        state.rawGet(-1, field: "kind")
+        let kind = state.toString(at: -1)
+        state.pop()
+        state.rawGet(-1, field: "service")
+        defer { state.pop() }
+        return kind == "auth" ? state.toString(at: -1) : nil
+    }
+
+    /// Explains the failure, offers to log in again here, and does it.
+    func offerLogin(_ service: String, _ error: LuaError) -> Bool {
+        report(error)
+        guard let answer = readLine("Log in to \(service) again now, and retry? [Y/n] ") else { return false }
+        guard answer.isEmpty || answer.lowercased().hasPrefix("y") || answer.lowercased().hasPrefix("o") else { return false }
+        do {
+            switch service {
+            case "ds": try relogDS()
+            case "emjpm": try relogEMJPM()
+            default: return false
+            }
+            return true
+        } catch let failure as GuichetError {
+            writeError("login failed: \(failure.message)\n")
+        } catch {
+            writeError("login failed: \(error)\n")
+        }
+        return false
+    }
+
+    func relogDS() throws {
+        guard let settings = state.services[DSSettings.serviceKey] as? DSSettings ?? (try? DSSettings.of(state)) else { return }
+        guard let token = Login.readSecret(prompt: "API token for \(DSConfiguration(endpoint: settings.endpoint).host): ") else {
+            throw GuichetError(.usage, "no token given")
+        }
+        let endpoint = settings.endpoint
+        let (verdict, detail) = try blocking { try await Login.check(dsToken: token, endpoint: endpoint) }
+        guard verdict == .valid else { throw GuichetError(.auth, "\(verdict.rawValue) token: \(detail)") }
+        let accounts = Accounts.of(state)
+        if settings.tokenOrigin != "the sandbox" {
+            try Login.saveDS(store: accounts.store, profile: try accounts.profileName(for: "ds"), endpoint: endpoint, token: token)
+        }
+        settings.token = token
+        settings.tokenOrigin = "your new login"
+        notice("démarches-simplifiées token accepted")
+    }
+
+    func relogEMJPM() throws {
+        let accounts = Accounts.of(state)
+        let stored = try accounts.storedProfile(for: "emjpm")
+        var configuration = EMJPMConfiguration.fromEnvironment(accounts.environment, base: EMJPMConfiguration(
+            authURL: stored?.authURL ?? EMJPMConfiguration.defaultAuthURL, apiURL: stored?.baseURL,
+            clientID: stored?.clientID, clientSecret: stored?.clientSecret.map(Secret.init)))
+        if configuration.clientSecret == nil { configuration.clientSecret = Login.readSecret(prompt: "eMJPM client secret: ") }
+        guard let redirect = stored?.redirectURI ?? accounts.environment["EMJPM_REDIRECT_URI"] else {
+            throw GuichetError(.usage, "no redirect URI known: run `guichet login emjpm --redirect-uri …` once")
+        }
+        _ = try Login.loginEMJPM(store: accounts.store, profile: try accounts.profileName(for: "emjpm"), configuration: configuration,
+                                 redirectURI: redirect, openBrowser: true) { writeError($0) }
+        state.services[EMJPMCoreModule.serviceKey] = nil  // a fresh session reads the new pair
+        notice("eMJPM session renewed")
+    }
+
+    func emjpmRefreshes() -> Int {
+        guard let box = state.services[EMJPMCoreModule.serviceKey] as? EMJPMClientBox else { return 0 }
+        let session = box.client.session
+        return (try? blocking { await session.refreshes }) ?? 0
+    }
+
+    // MARK: banner and completion
+
+    func banner() -> String {
+        var lines = [Runner.versionLine]
+        if let box = state.services[SandboxModule.serviceKey] as? SandboxBox {
+            lines.append("sandbox: \(box.server.baseURL) · ds démarche \(SandboxServer.mainDemarche) · emjpm (nothing here reaches a real service)")
+        }
+        let accounts = Accounts.of(state)
+        if let profiles = try? accounts.store.load(), !profiles.isEmpty, state.services[SandboxModule.serviceKey] == nil {
+            let now = Date().timeIntervalSince1970
+            for (name, profile) in profiles.sorted(by: { $0.key < $1.key }) {
+                var parts = ["\(name): \(profile.host)"]
+                if let who = profile.who { parts.append(who) }
+                if let expiry = profile.refreshExpiresAt ?? profile.expiresAt {
+                    parts.append(Login.describeExpiry(expiry, now: now, what: "session"))
+                }
+                lines.append(parts.joined(separator: " · "))
+            }
+        } else if state.services[SandboxModule.serviceKey] == nil {
+            lines.append("not logged in: guichet login ds · guichet login emjpm (or guichet --sandbox to try)")
+        }
+        lines.append("help() lists the modules · Tab completes · Ctrl-D leaves")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Candidates from `repl.complete`, as C strings for libedit.
+    func complete(line: String, cursor: Int) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
+        let top = state.top
+        defer { state.top = top }
+        var candidates: [String] = []
+        do {
+            state.pushGlobals()
+            state.rawGet(-1, field: "require")
+            state.push("guichet.repl")
+            try state.call(arguments: 1, results: 1, traceback: false)
+            state.rawGet(-1, field: "complete")
+            state.push(line)
+            state.push(min(cursor, line.utf8.count))
+            try state.call(arguments: 2, results: 1, traceback: false)
+            for i in 0..<state.rawLength(at: -1) {
+                state.rawGet(-1, index: i + 1)
+                if let text = state.toString(at: -1) { candidates.append(text) }
+                state.pop()
+            }
+        } catch {
+            return nil
+        }
+        guard !candidates.isEmpty else { return nil }
+        let array = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: candidates.count + 1)
+        for (i, candidate) in candidates.enumerated() { array[i] = strdup(candidate) }
+        array[candidates.count] = nil
+        return array
+    }
+}
+
+/// The REPL's history: `$XDG_STATE_HOME/guichet/history` (0600), one JSON
+/// string per entry so that multi-line entries stay whole, shared by every
+/// session (each entry is appended as it is made).
+struct History {
+    let path: String
+    static let kept = 1000
+
+    static func defaultPath(environment: [String: String]) -> String {
+        if let override = environment["GUICHET_HISTORY"], !override.isEmpty { return override }
+        let base = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.local/state")
+        return base + "/guichet/history"
+    }
+
+    func load() -> [String] {
+        guard let bytes = try? Files.readAll(path) else { return [] }
+        let entries = String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { line -> String? in
+            JSONValue.parse(Array(line.utf8))?.stringValue
+        }
+        return Array(entries.suffix(History.kept))
+    }
+
+    func append(_ entry: String) {
+        try? Files.makeDirectories(AtomicFileWriter.directory(of: path), mode: 0o700)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        fchmod(fd, 0o600)
+        let line = JSONValue.string(entry).jsonText + "\n"
+        _ = line.withCString { write(fd, $0, strlen($0)) }
+    }
+}

@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""The REPL driven through a pseudo-terminal, as a person would use it.
+
+    python3 Tests/repl/repl_test.py [path/to/guichet]
+
+Each test starts `guichet --sandbox` (the REPL opens because stdin is a
+terminal), types, and checks what the screen shows."""
+import os
+import re
+import sys
+import tempfile
+import time
+import traceback
+
+import pexpect
+
+BINARY = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("GUICHET_BIN", ".build/debug/guichet")
+PROMPT = "\r\n> |^> "
+failures = []
+passed = 0
+
+
+def spawn(home, *args, extra=None):
+    env = dict(os.environ, XDG_STATE_HOME=home + "/state", XDG_CONFIG_HOME=home + "/config",
+               NO_COLOR="1", TERM="xterm", DS_API_TOKEN="", DS_INSTRUCTEUR="")
+    env.update(extra or {})
+    child = pexpect.spawn(BINARY, list(args) or ["--sandbox"], env=env, encoding="utf-8", timeout=15,
+                          dimensions=(40, 200))
+    child.expect("Tab completes")
+    child.expect("> ")
+    return child
+
+
+def test(name):
+    def wrap(fn):
+        global passed
+        home = tempfile.mkdtemp(prefix="guichet-repl-")
+        try:
+            fn(home)
+            passed += 1
+        except Exception as error:
+            detail = traceback.format_exc(limit=2)
+            failures.append(f"{name}: {error}\n{detail}")
+        return fn
+    return wrap
+
+
+def leave(child):
+    """Ctrl-D at a fresh prompt, as a person would press it."""
+    child.expect(r"(?:\r\n|^)> ")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+
+
+def screen(child):
+    """What the REPL printed since the last expect (for messages)."""
+    return (child.before or "") + (child.after if isinstance(child.after, str) else "")
+
+
+@test("expressions print their results; = means return; statements print nothing")
+def expressions(home):
+    r = spawn(home)
+    r.sendline("1 + 1")
+    r.expect(r"\r\n2\r\n")
+    r.sendline("=math.maxinteger, 2.5, 'é'")
+    r.expect(r"9223372036854775807\r\n2.5\r\n\"é\"")
+    r.sendline("x = 41")
+    r.expect("> ")
+    r.sendline("x + 1")
+    r.expect("42")
+    r.sendline("{b = {1, 2}, a = 'z'}")
+    r.expect(r'\{ a = "z", b = \{ 1, 2 \} \}')
+    leave(r)
+
+
+@test("a multi-line function continues on >> and is kept whole in history")
+def multiline(home):
+    r = spawn(home)
+    r.sendline("function double(x)")
+    r.expect(">> ")
+    r.sendline("  return x * 2")
+    r.expect(">> ")
+    r.sendline("end")
+    r.expect("> ")
+    r.sendline("=double(21)")
+    r.expect("42")
+    leave(r)
+    history = open(home + "/state/guichet/history", encoding="utf-8").read()
+    assert '"function double(x)\\n  return x * 2\\nend"' in history, history
+    assert oct(os.stat(home + "/state/guichet/history").st_mode & 0o777) == "0o600"
+    # A new session gets the multi-line entry back with the up arrow, whole.
+    r = spawn(home)
+    r.send("\x1b[A\x1b[A")  # up twice: the function, not "=double(21)"
+    r.send("\r")
+    r.expect("> ")
+    r.sendline("=double(4)")
+    r.expect(r"\r\n8\r\n")
+    leave(r)
+
+
+@test("errors print a message and a short traceback; the REPL goes on")
+def errors(home):
+    r = spawn(home)
+    r.sendline("error('boom')")
+    r.expect("stdin:1: boom")
+    r.expect("stack traceback")
+    r.expect("> ")
+    r.sendline("json.decode('{')")
+    r.expect(r"\[json\] invalid JSON at byte 2")
+    r.sendline("=1")
+    r.expect(r"\r\n1\r\n")
+    leave(r)
+
+
+@test("Tab completes globals, module fields, object fields and methods")
+def completion(home):
+    # The screen is redrawn with cursor moves, so completions are checked by
+    # what the completed line does, or by the letters Tab added.
+    r = spawn(home)
+    r.send("ds.dos\t")
+    r.expect("sier")
+    r.send("(100001)\r")
+    r.expect(r"<Dossier 100001 ")
+    r.sendline("d = ds.dossier(100001)")
+    r.expect("> ")
+    r.send("d.sta\t")
+    r.expect("te")
+    r.send("\r")
+    r.expect('"refuse"|"accepte"|"en_instruction"|"en_construction"|"sans_suite"')
+    r.send("d:acc\t")
+    r.expect("ept")
+    r.send("\x15\r")  # clear the line
+    r.expect("> ")
+    r.send("d:\t\t")
+    r.expect("passer_en_instruction")
+    r.send("\x15\r")
+    r.expect("> ")
+    r.send("emjpm.mes\t\t")
+    r.expect("mesures")
+    r.send("\x15\r")
+    leave(r)
+
+
+@test("Ctrl-C at the prompt clears the line; during Lua code it interrupts; never ends the REPL")
+def interrupts(home):
+    r = spawn(home)
+    r.send("this is not lua")
+    time.sleep(0.2)
+    r.sendintr()
+    time.sleep(0.2)
+    r.sendline("=7")
+    r.expect(r"\r\n7\r\n")
+    r.sendline("while true do end")
+    time.sleep(0.5)
+    r.sendintr()
+    r.expect("interrupted")
+    r.expect("> ")
+    r.sendline("while true do end")
+    time.sleep(0.3)
+    r.sendintr()
+    r.expect("interrupted")
+    r.sendline("=8")
+    r.expect(r"\r\n8\r\n")
+    leave(r)
+
+
+@test("Ctrl-C during a slow request cancels it and returns to the prompt")
+def interrupt_request(home):
+    r = spawn(home)
+    r.sendline('sandbox.fault{kind = "slow", seconds = 20}')
+    r.expect("> ")
+    started = time.time()
+    r.sendline("ds.dossier(100002)")
+    time.sleep(1)
+    r.sendintr()
+    r.expect(r"\[interrupted\]")
+    r.expect("> ")
+    assert time.time() - started < 10, "the request was not cancelled"
+    r.sendline("=ds.dossier(100002).number")
+    r.expect("100002")
+    leave(r)
+
+
+@test("an expired DS token: the REPL explains, logs in again in place, retries; the token stays out of history")
+def relogin(home):
+    r = spawn(home)
+    r.sendline("sandbox.expire_token(sandbox.ds_tokens.admin)")
+    r.expect("> ")
+    r.sendline("=ds.dossier(100001).number")
+    r.expect("has expired")
+    r.expect(r"Log in to ds again now, and retry\? \[Y/n\]")
+    r.sendline("y")
+    r.expect("API token")
+    r.sendline("sandbox-ds-token-readonly")
+    r.expect("100001")
+    leave(r)
+    history = open(home + "/state/guichet/history", encoding="utf-8").read()
+    assert "sandbox-ds-token-readonly" not in history, history
+    assert '"=ds.dossier(100001).number"' in history
+
+
+@test("an eMJPM token expiring mid-session is renewed with a one-line notice")
+def emjpm_refresh(home):
+    r = spawn(home)
+    r.sendline("=emjpm.user().email")
+    r.expect("service@sandbox-emjpm.fr")
+    r.sendline('=guichet.sleep(0) or os.execute("curl -s -X POST -H content-type:application/json -d \'{\\"expire_access\\":true}\' " .. sandbox.url() .. "/__sandbox/emjpm/settings >/dev/null")')
+    r.expect("> ")
+    r.sendline("=emjpm.user().email")
+    r.expect("eMJPM session renewed")
+    r.expect("service@sandbox-emjpm.fr")
+    leave(r)
+
+
+@test("help() and help(object) work in the REPL; the banner says it is the sandbox")
+def help_and_banner(home):
+    r = spawn(home)
+    r.sendline("help()")
+    r.expect("guichet modules")
+    r.expect("ds ")
+    r.sendline("help(ds.dossier(100001))")
+    r.expect("Dossier: ")
+    r.expect("methods:")
+    leave(r)
+    child = pexpect.spawn(BINARY, ["--sandbox"], env=dict(os.environ, XDG_STATE_HOME=home, XDG_CONFIG_HOME=home, NO_COLOR="1"),
+                          encoding="utf-8", timeout=15)
+    child.expect(r"guichet \d")
+    child.expect("sandbox: http://127.0.0.1")
+    leave(child)
+
+
+@test("guichet -i runs a script, then opens the REPL with its globals")
+def interactive_after_script(home):
+    script = home + "/s.lua"
+    open(script, "w").write("answer = 42\n")
+    env = dict(os.environ, XDG_STATE_HOME=home, XDG_CONFIG_HOME=home, NO_COLOR="1")
+    r = pexpect.spawn(BINARY, ["-i", script], env=env, encoding="utf-8", timeout=15)
+    r.expect("> ")
+    r.sendline("=answer")
+    r.expect("42")
+    leave(r)
+
+
+if failures:
+    print(f"{len(failures)} of {passed + len(failures)} REPL tests failed:\n" + "\n".join(failures))
+    sys.exit(1)
+print(f"ok {passed} REPL tests")
