@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "guichet", targets: ["guichet"]),
+        .executable(name: "guichet-sandbox", targets: ["guichet-sandbox"]),
         .library(name: "LuaBridge", targets: ["LuaBridge", "GuichetCore"]),
         .library(name: "DemarchesSimplifiees", targets: ["DemarchesSimplifiees"]),
     ],
@@ -75,15 +76,20 @@ let package = Package(
         // The guichet host: runner, stdlib, host modules and API bindings.
         .target(
             name: "GuichetHost",
-            dependencies: ["LuaBridge", "CLuaShim", "CLua", "CLineEdit", "GuichetCore", "Transport", "DemarchesSimplifiees", "Credentials", "EMJPM", "Sandbox"],
+            dependencies: ["LuaBridge", "CLuaShim", "CLua", "CLineEdit", "GuichetCore", "Transport", "DemarchesSimplifiees", "Credentials", "EMJPM"],
             resources: [.embedInCode("stdlib")]
         ),
         .executableTarget(
             name: "guichet",
             dependencies: [
-                "GuichetHost", "Sandbox", "Credentials", "EMJPM", "DemarchesSimplifiees", "GuichetCore",
+                "GuichetHost", "Credentials", "EMJPM", "DemarchesSimplifiees", "GuichetCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // The fake services as a program of their own: guichet itself carries no server.
+        .executableTarget(
+            name: "guichet-sandbox",
+            dependencies: ["Sandbox", "GuichetCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge", "GuichetCore"]),
         .testTarget(

@@ -330,12 +330,11 @@ local function dossier_pages(next_page)
   end
 end
 
--- Iterates the dossiers of every page; yields (dossier, cursor) where
--- cursor is non-nil on the last dossier of a page only: the point where
--- saving it and resuming later loses nothing.
-local function dossier_iterator(next_page)
+-- Iterates the nodes of every page; yields (node, cursor) where cursor is
+-- non-nil on the last node of a page only: the point where saving it and
+-- resuming later loses nothing.
+local function node_iterator(next_page)
   local page, index = nil, 0
-  next_page = dossier_pages(next_page)
   return function()
     while true do
       if page and index < #page.nodes then
@@ -346,6 +345,10 @@ local function dossier_iterator(next_page)
       if page == nil then return nil end
     end
   end
+end
+
+local function dossier_iterator(next_page)
+  return node_iterator(dossier_pages(next_page))
 end
 
 function Demarche:pages(opts)
@@ -375,21 +378,10 @@ help.fn { name = "Demarche:dossiers", signature = "demarche:dossiers{state=, arc
 local function deleted_iterator(operation, field, number, fname, opts)
   opts = options(fname, 1, opts, set("since", "after", "page_size"))
   check_date(fname, "since", opts.since)
-  local next_page = page_iterator(function(cursor)
+  return node_iterator(page_iterator(function(cursor)
     return request(operation, { number = number, first = opts.page_size or 100, after = cursor,
       deletedSince = opts.since }).demarche[field]
-  end, opts.after)
-  local page, index = nil, 0
-  return function()
-    while true do
-      if page and index < #page.nodes then
-        index = index + 1
-        return page.nodes[index], page.end_cursor
-      end
-      page, index = next_page(), 0
-      if page == nil then return nil end
-    end
-  end
+  end, opts.after))
 end
 
 function Demarche:deleted_dossiers(opts)

@@ -97,6 +97,11 @@ local function wrap(mesure)
   return setmetatable(mesure, Mesure)
 end
 
+local function wrap_all(list)
+  for _, m in ipairs(list or {}) do wrap(m) end
+  return list or {}
+end
+
 help.module { name = "emjpm", value = emjpm,
   summary = "eMJPM (mandataires judiciaires): mesures, antennes, tribunaux, the user; OAuth2 session kept alive" }
 
@@ -110,9 +115,7 @@ function emjpm.mesures(opts)
     raise_usage("bad argument #1 to 'mesures' (status must be en_attente, en_cours or eteinte)", 2)
   end
   local answer = core.request("GET", "/api/editors/mesures", opts.status and { status = opts.status } or nil)
-  local list = answer.mesures or {}
-  for _, m in ipairs(list) do wrap(m) end
-  return list
+  return wrap_all(answer.mesures)
 end
 help.fn { name = "emjpm.mesures", signature = "emjpm.mesures{status=} -> {Mesure, ...}", value = emjpm.mesures,
   summary = "Every mesure of the user (the API does not paginate), optionally by status.",
@@ -146,9 +149,7 @@ function emjpm.create_mesures(list)
     bodies[i] = body_of(mesure)
   end
   local answer = core.request("POST", "/api/editors/mesures/batch", nil, { mesures = json.array(bodies) })
-  local created = answer.mesures or {}
-  for _, m in ipairs(created) do wrap(m) end
-  return created
+  return wrap_all(answer.mesures)
 end
 help.fn { name = "emjpm.create_mesures", signature = "emjpm.create_mesures{mesure, ...} -> {Mesure, ...}", value = emjpm.create_mesures,
   api = "POST /api/editors/mesures/batch",

@@ -122,6 +122,12 @@ function help.text(x)
   return "no help for " .. tostring(x) .. " (help() lists the modules)"
 end
 
+local function markdown_function(out, e)
+  out[#out + 1] = "- `" .. (e.signature or e.name) .. "`: " .. (e.summary or ""):gsub("\n", " ")
+  for _, option in ipairs(e.options or {}) do out[#out + 1] = "  - `" .. option[1] .. "`: " .. option[2] end
+  if e.api then out[#out + 1] = "  - API: " .. e.api end
+end
+
 --- help.markdown() -> the reference section of the README, in Markdown.
 function help.markdown()
   load_all()
@@ -132,13 +138,7 @@ function help.markdown()
   for _, module_name in ipairs(names) do
     local m = modules[module_name]
     out[#out + 1] = "### `" .. module_name .. "`\n\n" .. (m.summary or "") .. "\n"
-    for _, e in ipairs(functions_of(module_name)) do
-      out[#out + 1] = "- `" .. (e.signature or e.name) .. "`: " .. (e.summary or ""):gsub("\n", " ")
-      if e.options then
-        for _, option in ipairs(e.options) do out[#out + 1] = "  - `" .. option[1] .. "`: " .. option[2] end
-      end
-      if e.api then out[#out + 1] = "  - API: " .. e.api end
-    end
+    for _, e in ipairs(functions_of(module_name)) do markdown_function(out, e) end
     local type_names = {}
     for name, t in pairs(types) do
       if t.module == module_name then type_names[#type_names + 1] = name end
@@ -146,17 +146,9 @@ function help.markdown()
     table.sort(type_names)
     for _, type_name in ipairs(type_names) do
       local t = types[type_name]
-      do
-        out[#out + 1] = "\n**" .. t.name .. "**: " .. (t.summary or "")
-        for _, field in ipairs(t.fields or {}) do out[#out + 1] = "- `" .. field[1] .. "`: " .. field[2] end
-        for _, e in ipairs(functions_of(t.name)) do
-          out[#out + 1] = "- `" .. (e.signature or e.name) .. "`: " .. (e.summary or ""):gsub("\n", " ")
-          if e.options then
-            for _, option in ipairs(e.options) do out[#out + 1] = "  - `" .. option[1] .. "`: " .. option[2] end
-          end
-          if e.api then out[#out + 1] = "  - API: " .. e.api end
-        end
-      end
+      out[#out + 1] = "\n**" .. t.name .. "**: " .. (t.summary or "")
+      for _, field in ipairs(t.fields or {}) do out[#out + 1] = "- `" .. field[1] .. "`: " .. field[2] end
+      for _, e in ipairs(functions_of(t.name)) do markdown_function(out, e) end
     end
     out[#out + 1] = ""
   end

@@ -28,12 +28,15 @@ public enum DSErrors {
     /// HTTP-level failures of a GraphQL POST.
     static func checkHTTP(_ response: HTTPResponse, configuration: DSConfiguration) throws(GuichetError) {
         let status = response.status
-        let serverMessage = firstErrorMessage(response.body)
-        switch status {
-        case 200:
+        if status == 200 {
+            // The answer is decoded once, later, into Lua or Swift values.
             guard response.body.first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }) == UInt8(ascii: "{") else {
                 throw GuichetError(.network, "the server's answer is not JSON: \(preview(response.body))", status: status, retryable: true)
             }
+            return
+        }
+        let serverMessage = firstErrorMessage(response.body)
+        switch status {
         case 300..<400:
             let location = response.header("Location") ?? "another address"
             throw GuichetError(.http, "the server redirects to \(location): set DS_API_URL to the new address (guichet never follows a redirect for a POST)", status: status)

@@ -73,7 +73,7 @@ public struct Runner {
         return parsed
     }
 
-    static func usage(_ program: String) -> String {
+    public static func usage(_ program: String) -> String {
         """
         usage: \(program) [options] [script [args]]
         Available options are:
@@ -159,7 +159,7 @@ public struct Runner {
         }
         if hostOptions.sandbox {
             do {
-                let sandbox = try SandboxLauncher.start(environment: currentEnvironment())
+                let sandbox = try SandboxLauncher.start()
                 try SandboxLauncher.configure(host, sandbox: sandbox)
             } catch {
                 writeError("\(program): cannot start the sandbox: \(error)\n")
@@ -191,7 +191,7 @@ public struct Runner {
 }
 
 /// Writes to stderr unbuffered, as lua.c's lua_writestringerror does.
-func writeError(_ text: String) {
+public func writeError(_ text: String) {
     var text = text
     text.withUTF8 { guichet_write_stderr($0.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, $0.count) }
 }

@@ -101,7 +101,9 @@ public final class HTTPTransport: Sendable {
                 outcome = .success(try await sendOnce(request))
             } catch let failure as AttemptFailure {
                 outcome = .failure(failure.error)
-                if attempt < policy.attempts && (failure.nothingSent || request.idempotent) {
+                // Never again after an interruption: the user asked to stop.
+                let stopped = failure.error.kind == .interrupted || Task.isCancelled
+                if !stopped && attempt < policy.attempts && (failure.nothingSent || request.idempotent) {
                     trace("↻ retrying after: \(failure.error.message)")
                     try await pause(backoff(attempt, policy))
                     attempt += 1

@@ -6,7 +6,6 @@ import EMJPM
 import Foundation
 import GuichetCore
 import GuichetHost
-import Sandbox
 
 /// guichet's subcommands. Anything else on the command line is a script
 /// run the way `lua` runs one (see Runner).
@@ -14,9 +13,10 @@ struct Commands: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "guichet",
         abstract: "Scripts and a REPL for France's public-service APIs.",
-        subcommands: [LoginCommand.self, LogoutCommand.self, StatusCommand.self, SandboxCommand.self])
+        subcommands: [LoginCommand.self, LogoutCommand.self, StatusCommand.self])
 
-    static let names: Set<String> = ["login", "logout", "status", "sandbox"]
+    /// An array, not a Set: start-up would pay for instantiating Set<String>.
+    static let names = ["login", "logout", "status"]
 }
 
 /// Options every credential command shares.
@@ -150,53 +150,5 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         try reporting { print(try Login.status(store: store.store)) }
-    }
-}
-
-struct SandboxCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "sandbox",
-        abstract: "Runs the fake démarches-simplifiées server on loopback until Ctrl-C.",
-        discussion: """
-            Point scripts at it with DS_API_URL and DS_API_TOKEN (printed at start), or use \
-            `guichet --sandbox script.lua`, which starts one inside the script's process.
-            """)
-
-    @Option(help: "The port to listen on (0: any free port).")
-    var port: Int = 0
-
-    @Option(help: "How many dossiers the main démarche holds.")
-    var dossiers: Int = 300
-
-    @Option(help: "A GraphQL schema (SDL) to validate documents against, instead of the sandbox's subset.")
-    var schema: String?
-
-    @Flag(help: "Stop when standard input closes (for programs that start the sandbox and may die).")
-    var exitWithStdin = false
-
-    func run() throws {
-        var environment = currentProcessEnvironment()
-        environment["GUICHET_SANDBOX_DOSSIERS"] = String(dossiers)
-        if let schema { environment["GUICHET_DS_SCHEMA"] = schema }
-        let server = try SandboxLauncher.start(environment: environment, port: port)
-        // Written at once (not buffered): whoever started us waits for the address.
-        FileHandle.standardOutput.write(Data("""
-            guichet sandbox listening on \(server.baseURL)
-              DS_API_URL=\(server.dsEndpoint)
-              DS_API_TOKEN=\(SandboxServer.DSTokens.admin)
-              EMJPM_AUTH_URL=\(server.baseURL) EMJPM_API_URL=\(server.baseURL)
-              EMJPM_CLIENT_ID=\(SandboxServer.EMJPMEditor.clientID) EMJPM_CLIENT_SECRET=\(SandboxServer.EMJPMEditor.clientSecret)
-              EMJPM_REDIRECT_URI=\(SandboxServer.EMJPMEditor.redirectURIs[0])
-              démarche \(SandboxServer.mainDemarche) (\(dossiers) dossiers), démarche \(SandboxServer.smallDemarche)
-            Ctrl-C to stop.
-
-            """.utf8))
-        if exitWithStdin {
-            Thread.detachNewThread {
-                while FileHandle.standardInput.availableData.count > 0 {}
-                Foundation.exit(0)
-            }
-        }
-        dispatchMain()
     }
 }

@@ -4,20 +4,20 @@ enum Help {
     static let commandLine = """
         guichet \(guichetVersion): scripts and a REPL for France's public-service APIs, in Lua 5.4.
 
-        usage: guichet [options] [script [args]]
-          -e stat   execute string 'stat'
-          -i        enter interactive mode after executing 'script'
-          -l mod    require library 'mod' into global 'mod'
-          -l g=mod  require library 'mod' into global 'g'
-          -v        show version information
-          -E        ignore environment variables
-          -W        turn warnings on
-          --        stop handling options
-          -         stop handling options and execute stdin
-          --help    show this help
-          --version show the version
+        \(Runner.usage("guichet"))\
+          --sandbox      run against the built-in fake services (no real service is reached)
+          --dry-run      print démarches-simplifiées mutations instead of sending them
+          --profile NAME use the stored credentials of profile NAME
+          --help         show this help
+          --version      show the version
+
+        Commands:
+          guichet login ds|emjpm    store credentials (guichet login --help)
+          guichet logout NAME       forget them
+          guichet status            what is stored: service, host, who, expiry
+          guichet sandbox           run the fake services on their own
 
         With no script, guichet reads a script from stdin, or opens the REPL on a terminal.
-        Modules are globals, loaded on first use: json, pp, csv, parallel, guichet.
+        Modules are globals, loaded on first use: ds, emjpm, json, pp, csv, parallel, guichet, help.
         """
 }

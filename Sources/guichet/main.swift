@@ -6,6 +6,19 @@ import Glibc
 
 let arguments = CommandLine.arguments
 
+// `guichet sandbox`: the fake services are a program of their own.
+if arguments.dropFirst().first == "sandbox" {
+    do {
+        let program = try SandboxLauncher.executable()
+        var argv: [UnsafeMutablePointer<CChar>?] = ([program] + arguments.dropFirst(2)).map { strdup($0) } + [nil]
+        execv(program, &argv)
+        perror(program)
+    } catch {
+        writeError("guichet: \(error)\n")
+    }
+    exit(1)
+}
+
 if let first = arguments.dropFirst().first, Commands.names.contains(first) {
     Commands.main(Array(arguments.dropFirst()))
     exit(0)

@@ -177,7 +177,7 @@ def interrupt_request(home):
     r.expect("> ")
     assert time.time() - started < 10, "the request was not cancelled"
     r.sendline("=ds.dossier(100002).number")
-    r.expect("100002")
+    r.expect(r"\r\n100002\r\n")
     leave(r)
 
 
@@ -192,7 +192,7 @@ def relogin(home):
     r.sendline("y")
     r.expect("API token")
     r.sendline("sandbox-ds-token-readonly")
-    r.expect("100001")
+    r.expect(r"\r\n100001\r\n")
     leave(r)
     history = open(home + "/state/guichet/history", encoding="utf-8").read()
     assert "sandbox-ds-token-readonly" not in history, history

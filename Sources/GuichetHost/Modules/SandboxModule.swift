@@ -3,40 +3,101 @@ import Dispatch
 import EMJPM
 import GuichetCore
 import LuaBridge
-import Sandbox
 import Transport
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `guichet --sandbox`: starts the fake services on loopback in this
-/// process and points the modules at them, with the sandbox's tokens.
+/// A `guichet-sandbox` process started for this one: it stops when we do
+/// (it watches the pipe we hold on its standard input).
+public final class SandboxHandle: Sendable {
+    public let baseURL: String
+    let process: pid_t
+    let keepAlive: Int32
+
+    init(baseURL: String, process: pid_t, keepAlive: Int32) {
+        self.baseURL = baseURL
+        self.process = process
+        self.keepAlive = keepAlive
+    }
+
+    public var dsEndpoint: String { baseURL + "/api/v2/graphql" }
+}
+
+/// `guichet --sandbox`: starts the fake services on loopback (the separate
+/// `guichet-sandbox` program, installed next to guichet) and points the
+/// modules at them, with the sandbox's tokens.
 public enum SandboxLauncher {
-    /// Starts the sandbox (blocking until it listens). The schema documents
-    /// are validated against comes from GUICHET_DS_SCHEMA when set (the
-    /// tests point it at the real published schema).
-    public static func start(environment: [String: String], port: Int = 0) throws -> SandboxServer {
-        var schema: String?
-        if let path = environment["GUICHET_DS_SCHEMA"], !path.isEmpty {
-            let bytes = try Files.readAll(path)
-            schema = String(decoding: bytes, as: UTF8.self)
+    /// `guichet-sandbox`, next to the running binary.
+    public static func executable() throws(GuichetError) -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        let path = length > 0 ? String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        let candidate = AtomicFileWriter.directory(of: path) + "/guichet-sandbox"
+        guard access(candidate, X_OK) == 0 else {
+            throw GuichetError(.io, "the sandbox program is missing: \(candidate) (build it with swift build, or reinstall guichet)")
         }
-        let dossiers = environment["GUICHET_SANDBOX_DOSSIERS"].flatMap(Int.init) ?? 300
-        let options = SandboxServer.Options(dossiers: dossiers, dsSchema: schema, port: port)
-        return try blocking { try await SandboxServer.start(options) }
+        return candidate
+    }
+
+    /// Starts the sandbox and waits until it listens. GUICHET_DS_SCHEMA and
+    /// GUICHET_SANDBOX_DOSSIERS in the environment reach it.
+    public static func start(port: Int = 0) throws(GuichetError) -> SandboxHandle {
+        let program = try executable()
+        var input: [Int32] = [0, 0], output: [Int32] = [0, 0]
+        guard pipe(&input) == 0, pipe(&output) == 0 else { throw GuichetError(.io, "cannot start the sandbox: no pipe") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, input[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
+        for fd in input + output { posix_spawn_file_actions_addclose(&actions, fd) }
+        let arguments = [program, "--exit-with-stdin", "--machine", "--port", String(port)]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        // A process group of its own: Ctrl-C in the terminal is for guichet
+        // (which cancels the request), not for the sandbox.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, program, &actions, &attributes, &argv, environ)
+        close(input[0])
+        close(output[1])
+        guard status == 0 else {
+            close(input[1]); close(output[0])
+            throw GuichetError(.io, "cannot start \(program): \(String(cString: strerror(status)))")
+        }
+        _ = fcntl(input[1], F_SETFD, FD_CLOEXEC)  // our other children must not keep it alive
+        // One JSON line: {"url": ..., "port": ...}
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        var poller = pollfd(fd: output[0], events: Int16(POLLIN), revents: 0)
+        while line.last != 0x0A {
+            guard poll(&poller, 1, 30_000) > 0, read(output[0], &byte, 1) == 1 else { break }
+            line.append(byte)
+        }
+        close(output[0])
+        guard let url = JSONValue.parse(line)?["url"]?.stringValue else {
+            close(input[1])
+            throw GuichetError(.io, "the sandbox did not start (is port \(port) free?)")
+        }
+        return SandboxHandle(baseURL: url, process: pid, keepAlive: input[1])
     }
 
     /// Points a host's modules at a running sandbox, with a credential
     /// store of its own (the user's real one is never touched) in which the
     /// sandbox's eMJPM user has already authorized guichet.
-    public static func configure(_ host: Host, sandbox: SandboxServer) throws {
+    public static func configure(_ host: Host, sandbox: SandboxHandle) throws {
         let environment = currentEnvironment()
         let settings = DSSettings(environment: [:])
         settings.endpoint = sandbox.dsEndpoint
-        settings.token = Secret(SandboxServer.DSTokens.admin)
+        settings.token = Secret(SandboxContract.DSTokens.admin)
         settings.tokenOrigin = "the sandbox"
-        settings.instructeur = environment["DS_INSTRUCTEUR"].flatMap { $0.isEmpty ? nil : $0 } ?? "camille.martin@sandbox.gouv.fr"
+        settings.instructeur = environment["DS_INSTRUCTEUR"].flatMap { $0.isEmpty ? nil : $0 } ?? SandboxContract.instructeur
         settings.dryRun = host.state.services[DSSettings.dryRunKey] != nil
         host.state.services[DSSettings.serviceKey] = settings
 
@@ -45,19 +106,19 @@ public enum SandboxLauncher {
         var sandboxEnvironment = environment.filter { !$0.key.hasPrefix("EMJPM_") && !$0.key.hasPrefix("DS_") }
         sandboxEnvironment["EMJPM_AUTH_URL"] = sandbox.baseURL
         sandboxEnvironment["EMJPM_API_URL"] = sandbox.baseURL
-        sandboxEnvironment["EMJPM_CLIENT_ID"] = SandboxServer.EMJPMEditor.clientID
-        sandboxEnvironment["EMJPM_CLIENT_SECRET"] = SandboxServer.EMJPMEditor.clientSecret
+        sandboxEnvironment["EMJPM_CLIENT_ID"] = SandboxContract.EMJPMEditor.clientID
+        sandboxEnvironment["EMJPM_CLIENT_SECRET"] = SandboxContract.EMJPMEditor.clientSecret
         Accounts(store: store, selectedProfile: nil, environment: sandboxEnvironment).install(in: host.state)
         try blocking { try await authorizeEMJPM(sandbox, store: store) }
         host.state.services[SandboxModule.serviceKey] = SandboxBox(sandbox)
     }
 
     /// The authorization-code flow, with the sandbox's page approving at once.
-    static func authorizeEMJPM(_ sandbox: SandboxServer, store: CredentialStore) async throws {
+    static func authorizeEMJPM(_ sandbox: SandboxHandle, store: CredentialStore) async throws {
         let configuration = EMJPMConfiguration(authURL: sandbox.baseURL, apiURL: sandbox.baseURL,
-                                               clientID: SandboxServer.EMJPMEditor.clientID,
-                                               clientSecret: Secret(SandboxServer.EMJPMEditor.clientSecret))
-        let redirect = SandboxServer.EMJPMEditor.redirectURIs[0]
+                                               clientID: SandboxContract.EMJPMEditor.clientID,
+                                               clientSecret: Secret(SandboxContract.EMJPMEditor.clientSecret))
+        let redirect = SandboxContract.EMJPMEditor.redirectURIs[0]
         let page = try await HTTPTransport.shared.send(HTTPRequest(
             method: .GET, url: OAuth.authorizationURL(configuration, redirectURI: redirect, state: "sandbox"), idempotent: true))
         guard let location = page.header("Location"), let code = location.components(separatedBy: "code=").last?.components(separatedBy: "&").first else {
@@ -66,10 +127,10 @@ public enum SandboxLauncher {
         let pair = try await OAuth.exchange(code: code, redirectURI: redirect, configuration)
         try store.update { profiles in
             profiles["emjpm"] = StoredProfile(service: "emjpm", baseURL: sandbox.baseURL, authURL: sandbox.baseURL,
-                                              who: "service@sandbox-emjpm.fr", token: pair.access.reveal(),
+                                              who: SandboxContract.EMJPMEditor.user, token: pair.access.reveal(),
                                               refreshToken: pair.refresh.reveal(), expiresAt: pair.expiresAt,
                                               refreshExpiresAt: pair.refreshExpiresAt, clientID: configuration.clientID,
-                                              clientSecret: SandboxServer.EMJPMEditor.clientSecret, redirectURI: redirect)
+                                              clientSecret: SandboxContract.EMJPMEditor.clientSecret, redirectURI: redirect)
         }
     }
 
@@ -83,8 +144,8 @@ public enum SandboxLauncher {
 }
 
 final class SandboxBox {
-    let server: SandboxServer
-    init(_ server: SandboxServer) { self.server = server }
+    let server: SandboxHandle
+    init(_ server: SandboxHandle) { self.server = server }
 }
 
 /// The `sandbox` global (with --sandbox): its address, and admin calls to
@@ -141,26 +202,26 @@ enum SandboxModule {
             state.setFunction("clear_requests", in: -1) { call in
                 admin(call, try server(call), "/__sandbox/requests/clear", .object([]))
             }
-            state.push(SandboxServer.DSTokens.admin); state.rawSet(-2, field: "ds_token")
+            state.push(SandboxContract.DSTokens.admin); state.rawSet(-2, field: "ds_token")
             state.newTable()
-            for (name, value) in [("admin", SandboxServer.DSTokens.admin), ("read_only", SandboxServer.DSTokens.readOnly),
-                                  ("scoped", SandboxServer.DSTokens.scoped), ("expired", SandboxServer.DSTokens.expired),
-                                  ("other_network", SandboxServer.DSTokens.otherNetwork)] {
+            for (name, value) in [("admin", SandboxContract.DSTokens.admin), ("read_only", SandboxContract.DSTokens.readOnly),
+                                  ("scoped", SandboxContract.DSTokens.scoped), ("expired", SandboxContract.DSTokens.expired),
+                                  ("other_network", SandboxContract.DSTokens.otherNetwork)] {
                 state.push(value); state.rawSet(-2, field: name)
             }
             state.rawSet(-2, field: "ds_tokens")
-            state.push(SandboxServer.mainDemarche); state.rawSet(-2, field: "demarche")
+            state.push(SandboxContract.mainDemarche); state.rawSet(-2, field: "demarche")
         }
     }
 
-    static func server(_ call: LuaCall) throws -> SandboxServer {
+    static func server(_ call: LuaCall) throws -> SandboxHandle {
         guard let box = call.state.services[serviceKey] as? SandboxBox else {
             throw GuichetError(.usage, "the sandbox is not running: start guichet with --sandbox")
         }
         return box.server
     }
 
-    static func admin(_ call: LuaCall, _ server: SandboxServer, _ path: String, _ body: JSONValue) -> Int32 {
+    static func admin(_ call: LuaCall, _ server: SandboxHandle, _ path: String, _ body: JSONValue) -> Int32 {
         call.await({
             let response = try await HTTPTransport.shared.send(HTTPRequest(
                 method: .POST, url: server.baseURL + path, headers: [("Content-Type", "application/json")],

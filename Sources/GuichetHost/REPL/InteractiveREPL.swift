@@ -7,7 +7,6 @@ import EMJPM
 import Foundation
 import GuichetCore
 import LuaBridge
-import Sandbox
 
 /// The REPL: lua.c's evaluation (try `return <line>`, then the line as a
 /// statement, `>>` while the chunk is incomplete, `=` for `return`),
@@ -174,18 +173,23 @@ public final class InteractiveREPL {
         }
     }
 
+    /// Pushes a function of stdlib/repl.lua.
+    func pushREPLFunction(_ name: String) throws(LuaError) {
+        state.pushGlobals()
+        state.rawGet(-1, field: "require")
+        state.push("guichet.repl")
+        try state.call(arguments: 1, results: 1, traceback: false)
+        state.rawGet(-1, field: name)
+        lua_rotate(state.L, -3, 1)  // the function, _G, the module
+        state.pop(2)
+    }
+
     /// Prints the values the chunk returned.
     func show() {
         let count = state.top
         guard count > 0 else { return }
         do {
-            state.pushGlobals()
-            state.rawGet(-1, field: "require")
-            state.push("guichet.repl")
-            try state.call(arguments: 1, results: 1, traceback: false)
-            state.rawGet(-1, field: "show")
-            lua_rotate(state.L, -3, 1)   // show, _G, module
-            state.pop(2)
+            try pushREPLFunction("show")
             lua_rotate(state.L, 1, 1)    // show below the results
             state.push(color)
             lua_rotate(state.L, 2, 1)    // then the colour flag
@@ -291,7 +295,7 @@ public final class InteractiveREPL {
     func banner() -> String {
         var lines = [Runner.versionLine]
         if let box = state.services[SandboxModule.serviceKey] as? SandboxBox {
-            lines.append("sandbox: \(box.server.baseURL) · ds démarche \(SandboxServer.mainDemarche) · emjpm (nothing here reaches a real service)")
+            lines.append("sandbox: \(box.server.baseURL) · ds démarche \(SandboxContract.mainDemarche) · emjpm (nothing here reaches a real service)")
         }
         let accounts = Accounts.of(state)
         if let profiles = try? accounts.store.load(), !profiles.isEmpty, state.services[SandboxModule.serviceKey] == nil {
@@ -317,11 +321,7 @@ public final class InteractiveREPL {
         defer { state.top = top }
         var candidates: [String] = []
         do {
-            state.pushGlobals()
-            state.rawGet(-1, field: "require")
-            state.push("guichet.repl")
-            try state.call(arguments: 1, results: 1, traceback: false)
-            state.rawGet(-1, field: "complete")
+            try pushREPLFunction("complete")
             state.push(line)
             state.push(min(cursor, line.utf8.count))
             try state.call(arguments: 2, results: 1, traceback: false)

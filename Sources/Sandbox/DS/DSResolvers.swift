@@ -328,27 +328,41 @@ struct DSResolvers {
         let updatedSince = try Self.dateArgument(arguments, "updatedSince")
         let createdSince = try Self.dateArgument(arguments, "createdSince")
         // updatedSince wins over createdSince, and switches the key to updated_at.
-        let key: (DSWorld.Dossier) -> Date = updatedSince != nil ? { $0.updatedAt } : { $0.dateDepot }
-        var selected = world.dossiers.values.filter { d in
-            guard belongs(d) else { return false }
-            if let state = arguments["state"]?.stringValue, d.state != state { return false }
-            if let archived = arguments["archived"]?.boolValue, d.archived != archived { return false }
-            if let updatedSince { return d.updatedAt >= updatedSince }
-            if let createdSince { return d.dateDepot >= createdSince }
-            return true
-        }
-        selected.sort { (key($0), $0.number) < (key($1), $1.number) }
+        let byUpdate = updatedSince != nil
+        let key: (DSWorld.Dossier) -> Date = byUpdate ? { $0.updatedAt } : { $0.dateDepot }
+        let order = world.order(byUpdate: byUpdate)
+        // Keyset paging: start just after the cursor (binary search), then
+        // take matching dossiers until the page (and one more) is full.
+        var start = 0
         if let after = arguments["after"]?.stringValue {
             guard let (date, number) = Self.parseCursor(after) else { throw GQLFieldError("Invalid cursor", code: "bad_request") }
-            selected.removeAll { (key($0), $0.number) <= (date, number) }
+            var low = 0, high = order.count
+            while low < high {
+                let middle = (low + high) / 2
+                let d = world.dossiers[order[middle]]!
+                if (key(d), d.number) <= (date, number) { low = middle + 1 } else { high = middle }
+            }
+            start = low
         }
-        let page = Array(selected.prefix(size))
+        let state = arguments["state"]?.stringValue
+        let archived = arguments["archived"]?.boolValue
+        var page: [DSWorld.Dossier] = []
+        var hasNextPage = false
+        for number in order[start...] {
+            guard let d = world.dossiers[number], belongs(d) else { continue }
+            if let state, d.state != state { continue }
+            if let archived, d.archived != archived { continue }
+            if let updatedSince, d.updatedAt < updatedSince { continue }
+            if !byUpdate, let createdSince, d.dateDepot < createdSince { continue }
+            if page.count == size { hasNextPage = true; break }
+            page.append(d)
+        }
         let end = page.last.map { Self.cursor(key($0), $0.number) }
         return .object(GQLObject("DossierConnection", fields: [
             "nodes": .list(page.map { .object(dossierObject($0)) }),
             "edges": .list(page.map { d in .object(GQLObject("DossierEdge", fields: ["cursor": .string(Self.cursor(key(d), d.number)), "node": .object(dossierObject(d))])) }),
             "pageInfo": .object(GQLObject("PageInfo", fields: [
-                "hasNextPage": .bool(selected.count > size), "hasPreviousPage": .bool(arguments["after"] != nil),
+                "hasNextPage": .bool(hasNextPage), "hasPreviousPage": .bool(arguments["after"] != nil),
                 "endCursor": .string(end), "startCursor": .string(page.first.map { Self.cursor(key($0), $0.number) }),
             ])),
         ]))

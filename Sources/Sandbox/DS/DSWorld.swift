@@ -9,10 +9,10 @@ import GuichetCore
 final class DSWorld: @unchecked Sendable {  // every access holds `lock`
     let lock = NSLock()
 
-    struct Instructeur { var id: Int; var email: String }
-    struct Groupe { var number: Int; var demarche: Int; var label: String; var closed: Bool; var instructeurs: [Int] }
-    struct Label { var id: Int; var demarche: Int; var name: String; var color: String }
-    struct Descriptor {
+    struct Instructeur: Sendable { var id: Int; var email: String }
+    struct Groupe: Sendable { var number: Int; var demarche: Int; var label: String; var closed: Bool; var instructeurs: [Int] }
+    struct Label: Sendable { var id: Int; var demarche: Int; var name: String; var color: String }
+    struct Descriptor: Sendable {
         var id: String            // the champ's stable id, as the API shows it
         var champType: String     // TextChamp, CheckboxChamp, ...
         var label: String
@@ -20,9 +20,9 @@ final class DSWorld: @unchecked Sendable {  // every access holds `lock`
         var options: [String]?
         var descriptorType: String { champType.replacingOccurrences(of: "Champ", with: "ChampDescriptor") }
     }
-    struct File { var key: String; var filename: String; var contentType: String; var bytes: [UInt8]; var checksum: String; var createdAt: Date }
+    struct File: Sendable { var key: String; var filename: String; var contentType: String; var bytes: [UInt8]; var checksum: String; var createdAt: Date }
 
-    indirect enum Value {
+    indirect enum Value: Sendable {
         case text(String?)
         case checkbox(Bool)
         case yesNo(Bool?)
@@ -36,10 +36,10 @@ final class DSWorld: @unchecked Sendable {  // every access holds `lock`
         case files([String])
         case rows([[Champ]])
     }
-    struct Champ { var descriptor: Descriptor; var value: Value; var updatedAt: Date }
-    struct Message { var id: Int; var email: String; var body: String; var createdAt: Date; var attachments: [String]; var correction: String? }
-    struct Traitement { var event: String; var date: Date; var email: String?; var motivation: String? }
-    struct Dossier {
+    struct Champ: Sendable { var descriptor: Descriptor; var value: Value; var updatedAt: Date }
+    struct Message: Sendable { var id: Int; var email: String; var body: String; var createdAt: Date; var attachments: [String]; var correction: String? }
+    struct Traitement: Sendable { var event: String; var date: Date; var email: String?; var motivation: String? }
+    struct Dossier: Sendable {
         var number: Int
         var demarche: Int
         var groupe: Int
@@ -63,7 +63,7 @@ final class DSWorld: @unchecked Sendable {  // every access holds `lock`
         var traitements: [Traitement] = []
         var followers: Set<Int> = []
     }
-    struct Demarche {
+    struct Demarche: Sendable {
         var number: Int
         var title: String
         var description: String
@@ -73,15 +73,27 @@ final class DSWorld: @unchecked Sendable {  // every access holds `lock`
         var champDescriptors: [Descriptor]
         var annotationDescriptors: [Descriptor]
     }
-    struct Deleted { var number: Int; var demarche: Int; var groupe: Int; var state: String; var reason: String; var deletedAt: Date; var pending: Bool }
-    struct Blob { var blobID: Int; var signedID: String; var key: String; var filename: String; var contentType: String; var byteSize: Int; var checksum: String; var uploaded: Bool; var createdAt: Date }
-    struct Token { var value: String; var demarches: Set<Int>?; var write: Bool; var expired: Bool; var forbiddenNetwork: Bool; var owner: String }
+    struct Deleted: Sendable { var number: Int; var demarche: Int; var groupe: Int; var state: String; var reason: String; var deletedAt: Date; var pending: Bool }
+    struct Blob: Sendable { var blobID: Int; var signedID: String; var key: String; var filename: String; var contentType: String; var byteSize: Int; var checksum: String; var uploaded: Bool; var createdAt: Date }
+    struct Token: Sendable { var value: String; var demarches: Set<Int>?; var write: Bool; var expired: Bool; var forbiddenNetwork: Bool; var owner: String }
 
     var demarches: [Int: Demarche] = [:]
     var groupes: [Int: Groupe] = [:]
     var instructeurs: [Int: Instructeur] = [:]
     var labels: [Int: Label] = [:]
-    var dossiers: [Int: Dossier] = [:]
+    var dossiers: [Int: Dossier] = [:] { didSet { version &+= 1 } }
+    /// Changes whenever a dossier changes, so that orderings can be cached.
+    private(set) var version = 0
+    private var orderCache: [Bool: (version: Int, numbers: [Int])] = [:]
+
+    /// Dossier numbers in keyset order: (dateDepot, number), or
+    /// (updatedAt, number) when paging by update time.
+    func order(byUpdate: Bool) -> [Int] {
+        if let cached = orderCache[byUpdate], cached.version == version { return cached.numbers }
+        let numbers = dossiers.map { (byUpdate ? $0.value.updatedAt : $0.value.dateDepot, $0.key) }.sorted { $0 < $1 }.map(\.1)
+        orderCache[byUpdate] = (version, numbers)
+        return numbers
+    }
     var deleted: [Deleted] = []
     var files: [String: File] = [:]
     var blobs: [String: Blob] = [:]
@@ -101,16 +113,10 @@ final class DSWorld: @unchecked Sendable {  // every access holds `lock`
     // MARK: seeding
 
     /// Tokens the sandbox knows, by what they let you test.
-    enum SeedTokens {
-        static let admin = "sandbox-ds-token"
-        static let readOnly = "sandbox-ds-token-readonly"
-        static let scoped = "sandbox-ds-token-scoped"
-        static let expired = "sandbox-ds-token-expired"
-        static let otherNetwork = "sandbox-ds-token-other-network"
-    }
+    typealias SeedTokens = SandboxContract.DSTokens
 
-    static let mainDemarche = 1001
-    static let smallDemarche = 1002
+    static let mainDemarche = SandboxContract.mainDemarche
+    static let smallDemarche = SandboxContract.smallDemarche
 
     let dossierCount: Int
 

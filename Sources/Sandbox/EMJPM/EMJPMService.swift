@@ -10,9 +10,9 @@ import Synchronization
 /// real error bodies, and the editor API over seeded mesures.
 final class EMJPMService: Sendable {
     /// The editor the sandbox knows.
-    static let clientID = "sandbox-editor"
-    static let clientSecret = "sandbox-editor-secret"
-    static let redirectURIs = (53682...53689).map { "http://127.0.0.1:\($0)/callback" }
+    static let clientID = SandboxContract.EMJPMEditor.clientID
+    static let clientSecret = SandboxContract.EMJPMEditor.clientSecret
+    static let redirectURIs = SandboxContract.EMJPMEditor.redirectURIs
 
     struct User: Sendable { var id: Int; var email: String; var nom: String; var prenom: String; var type: String }
     struct Tokens: Sendable { var user: Int; var access: String; var refresh: String; var accessExpires: Date; var refreshExpires: Date }

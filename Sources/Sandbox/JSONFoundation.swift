@@ -1,8 +1,9 @@
 import Foundation
+import GuichetCore
 
 extension JSONValue {
     /// From JSONSerialization's output (integers stay integers).
-    public init(foundation value: Any) {
+    init(foundation value: Any) {
         switch value {
         case let number as NSNumber:
             // objCType tells booleans ("c"), integers ("q", "l", ...) and floats ("d", "f") apart.
@@ -17,12 +18,5 @@ extension JSONValue {
             self = .object(dictionary.sorted(by: { $0.key < $1.key }).map { entry in (entry.key, JSONValue(foundation: entry.value)) })
         default: self = .null
         }
-    }
-
-    /// Parses JSON text with Foundation (for small answers; Lua decodes
-    /// large ones itself).
-    public static func parse(_ bytes: [UInt8]) -> JSONValue? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else { return nil }
-        return JSONValue(foundation: object)
     }
 }
