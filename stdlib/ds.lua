@@ -30,33 +30,8 @@ local file_owner = setmetatable({}, { __mode = "k" })
 ---------------------------------------------------------------------------
 -- Arguments
 
-local function raise_usage(message, level)
-  guichet.raise("usage", message, (level or 1) + 1)
-end
-
--- Checks an options table: a table (or nil), with only the allowed keys.
-local function options(fname, position, opts, allowed)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" then
-    raise_usage(("bad argument #%d to '%s' (table expected, got %s)"):format(position, fname, type(opts)), 3)
-  end
-  for key in pairs(opts) do
-    if not allowed[key] then
-      local names = {}
-      for name in pairs(allowed) do names[#names + 1] = name end
-      table.sort(names)
-      raise_usage(("bad argument #%d to '%s' (unknown option '%s'; options are %s)")
-        :format(position, fname, tostring(key), table.concat(names, ", ")), 3)
-    end
-  end
-  return opts
-end
-
-local function set(...)
-  local s = {}
-  for _, v in ipairs({ ... }) do s[v] = true end
-  return s
-end
+local args = require "guichet.args"
+local raise_usage, options, set = args.raise, args.options, args.set
 
 local function check_number(fname, position, value, what)
   if math.type(value) ~= "integer" then

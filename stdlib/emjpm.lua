@@ -16,15 +16,8 @@ local emjpm = {}
 local Mesure = { __name = "Mesure" }
 Mesure.__index = Mesure
 
-local function raise_usage(message, level)
-  guichet.raise("usage", message, (level or 1) + 1)
-end
-
-local function set(...)
-  local s = {}
-  for _, v in ipairs({ ... }) do s[v] = true end
-  return s
-end
+local args = require "guichet.args"
+local raise_usage, set = args.raise, args.set
 
 local function sorted_keys(t)
   local keys = {}

@@ -6,8 +6,8 @@ import Glibc
 /// to the binary when there is one, otherwise from the copy compiled into
 /// the binary, so that a lone binary still works.
 enum Stdlib {
-    /// Every module shipped in `stdlib/`, by module name.
-    static let names = ["pp", "csv", "parallel", "help", "ds", "emjpm", "repl"]
+    /// The modules of `stdlib/` that are also globals (created on first use).
+    static let names = ["pp", "csv", "parallel", "help", "ds", "emjpm"]
 
     /// The embedded source of a module.
     static func embedded(_ name: String) -> [UInt8]? {
@@ -19,6 +19,7 @@ enum Stdlib {
         case "ds": return PackageResources.ds_lua
         case "emjpm": return PackageResources.emjpm_lua
         case "repl": return PackageResources.repl_lua
+        case "args": return PackageResources.args_lua
         default: return nil
         }
     }

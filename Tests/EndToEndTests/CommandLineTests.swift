@@ -149,3 +149,18 @@ struct DocumentationTests {
         #expect(outcome.stdout == "\n", "undocumented: \(outcome.stdout)")
     }
 }
+
+@Suite("stdlib")
+struct StdlibTests {
+    @Test("every file of stdlib/ is compiled into the binary (require works without the folder)")
+    func everyModuleEmbedded() throws {
+        let directory = repositoryRoot.appendingPathComponent("stdlib")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            .filter { $0.hasSuffix(".lua") }.map { String($0.dropLast(4)) }.sorted()
+        #expect(!names.isEmpty)
+        // From a folder without stdlib/ next to it: only the embedded copies can answer.
+        let code = names.map { "assert(require('guichet.\($0)'), '\($0)')" }.joined(separator: "; ") + "; print('ok')"
+        let outcome = try run(guichetBinary, ["-e", code], directory: URL(fileURLWithPath: NSTemporaryDirectory()))
+        #expect(outcome.stdout == "ok\n", "\(outcome.stderr)")
+    }
+}
