@@ -68,7 +68,9 @@ public struct RetryPolicy: Sendable {
 /// certificates are always verified; redirects are never followed (a
 /// redirected POST may silently turn into a GET).
 public final class HTTPTransport: Sendable {
-    public static let shared = HTTPTransport()
+    /// GUICHET_HTTP_TIMEOUT (seconds) changes how long one attempt may take.
+    public static let shared = HTTPTransport(
+        timeoutSeconds: ProcessInfo.processInfo.environment["GUICHET_HTTP_TIMEOUT"].flatMap(Int64.init) ?? 90)
 
     private let client: HTTPClient
     private let trace: Bool

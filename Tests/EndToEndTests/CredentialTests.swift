@@ -200,6 +200,19 @@ struct CredentialTests {
         #expect(try run(guichetBinary, ["status"], environment: environment(home)).stdout.contains("No credentials"))
     }
 
+    @Test("--profile selects stored credentials bound to another instance")
+    func profiles() throws {
+        let home = try Home()
+        _ = try run(guichetBinary, ["login", "ds", "--profile", "test"], stdin: "sandbox-ds-token\n", environment: environment(home))
+        let status = try run(guichetBinary, ["status"], environment: environment(home)).stdout
+        #expect(status.contains("test: ds · 127.0.0.1"))
+        let selected = try run(guichetBinary, ["--profile", "test", "-e", "print(ds.dossier(100001).number, ds.config().token_origin)"],
+                               environment: environment(home, ["DS_API_URL": ""]))
+        #expect(selected.stdout == "100001\tprofile 'test'\n", "\(selected.stderr)")
+        let none = try run(guichetBinary, ["-e", "print(pcall(ds.dossier, 100001))"], environment: environment(home, ["DS_API_URL": ""]))
+        #expect(none.stdout.contains("no démarches-simplifiées token"), "without --profile the 'ds' profile is used, and there is none")
+    }
+
     @Test("a stored token is never sent to another host")
     func hostBinding() throws {
         let home = try Home()

@@ -82,6 +82,18 @@ struct SandboxScriptTests {
         #expect(outcome.stdout == "\n", "undocumented: \(outcome.stdout) \(outcome.stderr)")
     }
 
+    @Test("a server that does not answer in time gives a timeout error, after the read was retried")
+    func timeout() throws {
+        var environment = sandboxEnvironment()
+        environment["GUICHET_HTTP_TIMEOUT"] = "1"
+        let outcome = try run(guichetBinary, ["--sandbox", "-e", """
+            sandbox.fault{kind = "slow", seconds = 3, count = 10}
+            local ok, e = pcall(ds.dossier, 100001)
+            print(e.kind, e.retryable)
+            """], environment: environment)
+        #expect(outcome.stdout == "timeout\ttrue\n", "\(outcome.stderr)")
+    }
+
     @Test("a missing token says which variable or command to use")
     func missingToken() throws {
         let outcome = try run(guichetBinary, ["-e", "ds.dossier(1)"], environment: ["DS_API_TOKEN": ""])
