@@ -31,8 +31,7 @@ extension GuichetError {
             lua_rotate(state.L, -2, 1)
             try state.call(arguments: 1, results: 0)
         } catch {
-            // safe: the chunk above is constant and valid
-            fatalError("guichet: cannot create the error metatable: \(error)")
+            fatalError("guichet: cannot create the error metatable: \(error)")  // safe: the chunk above is constant and valid
         }
     }
 

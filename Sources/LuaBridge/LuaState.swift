@@ -31,8 +31,7 @@ public final class LuaState {
     public init(ignoreEnvironment: Bool = false) {
         installSwiftHooks()
         guard let L = guichet_newstate() else {
-            // safe: only reachable when the process cannot allocate a few KiB at start
-            fatalError("guichet: cannot create a Lua state (out of memory)")
+            fatalError("guichet: cannot create a Lua state (out of memory)")  // safe: only when a few KiB cannot be allocated at start
         }
         self.L = L
         self.mainThread = L
@@ -59,8 +58,7 @@ public final class LuaState {
             return 1
         }
         if guichet_install_coroutines(L, -1) != LUA_OK {
-            // safe: only the standard coroutine table is touched, before any user code
-            fatalError("guichet: cannot install coroutine support: \(describe(at: -1))")
+            fatalError("guichet: cannot install coroutine support: \(describe(at: -1))")  // safe: the standard coroutine table, before any user code
         }
         setRegistry(LuaState.tasksKey)
     }
