@@ -106,6 +106,8 @@ struct CredentialTests {
     @Test("a refusal on the authorization page is reported clearly")
     func denied() throws {
         try Self.sandbox.admin("/__sandbox/emjpm/settings", #"{"deny_next": true}"#)
+        // If the login fails before the authorization page, the refusal must not fall on the next test.
+        defer { try? Self.sandbox.admin("/__sandbox/emjpm/settings", #"{"deny_next": false}"#) }
         let home = try Home()
         let outcome = try run(guichetBinary, ["login", "emjpm", "--redirect-uri", "http://127.0.0.1:53684/callback"], environment: environment(home))
         #expect(outcome.status != 0)

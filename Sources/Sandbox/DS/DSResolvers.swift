@@ -137,16 +137,24 @@ struct DSResolvers {
         ]))
     }
 
+    /// The fields Demarche and DemarcheDescriptor share.
+    func commonField(_ demarche: DSWorld.Demarche, _ field: String) -> GQLValue? {
+        switch field {
+        case "id": return relayID("Procedure", demarche.number)
+        case "number": return .int(demarche.number)
+        case "title": return .string(demarche.title)
+        case "description": return .string(demarche.description)
+        case "state": return .string(demarche.state)
+        case "dateCreation", "dateDerniereModification": return iso(demarche.dateCreation)
+        case "datePublication": return iso(demarche.datePublication)
+        default: return nil
+        }
+    }
+
     func demarcheObject(_ demarche: DSWorld.Demarche) -> GQLObject {
         GQLObject("Demarche") { field, arguments in
+            if let common = commonField(demarche, field) { return common }
             switch field {
-            case "id": return relayID("Procedure", demarche.number)
-            case "number": return .int(demarche.number)
-            case "title": return .string(demarche.title)
-            case "description": return .string(demarche.description)
-            case "state": return .string(demarche.state)
-            case "dateCreation", "dateDerniereModification": return iso(demarche.dateCreation)
-            case "datePublication": return iso(demarche.datePublication)
             case "dateFermeture", "dateDepublication": return .null
             case "activeRevision", "publishedRevision", "draftRevision": return revisionObject(demarche)
             case "revisions": return .list([revisionObject(demarche)])
@@ -168,16 +176,10 @@ struct DSResolvers {
 
     func descriptorObject(_ demarche: DSWorld.Demarche) -> GQLObject {
         GQLObject("DemarcheDescriptor") { field, _ in
+            if let common = commonField(demarche, field) { return common }
             switch field {
-            case "id": return relayID("Procedure", demarche.number)
-            case "number": return .int(demarche.number)
-            case "title": return .string(demarche.title)
-            case "description": return .string(demarche.description)
-            case "state": return .string(demarche.state)
             case "opendata": return .bool(true)
             case "tags", "zones": return .list([])
-            case "dateCreation", "dateDerniereModification": return iso(demarche.dateCreation)
-            case "datePublication": return iso(demarche.datePublication)
             case "dureeConservationDossiers": return .int(12)
             case "demarcheURL": return .string("\(storageURL)/commencer/demarche-\(demarche.number)")
             case "revision": return revisionObject(demarche)
