@@ -171,7 +171,13 @@ static int resume_until_settled(lua_State *L, lua_State *co, int narg, int mode)
     }
     if (r < 0) {  // as lcorolib's auxwrap (Lua 5.4.4)
         int stat = lua_status(co);
-        if (stat != LUA_OK && stat != LUA_YIELD) lua_resetthread(co);
+        if (stat != LUA_OK && stat != LUA_YIELD) {  // an error in the coroutine:
+            // close its to-be-closed variables; what they leave (the first
+            // error, or the one a __close raised instead) is what we raise,
+            // and the emptied coroutine is dead for any later call.
+            stat = lua_resetthread(co);
+            lua_xmove(co, L, 1);
+        }
         if (stat != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
             luaL_where(L, 1);
             lua_insert(L, -2);
