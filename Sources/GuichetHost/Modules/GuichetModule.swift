@@ -9,6 +9,9 @@ import Glibc
 
 /// The `guichet` global: the host itself (version, errors, sleep, terminal).
 enum GuichetModule {
+    /// The longest guichet.sleep, in seconds.
+    static let maximumSleep: Double = 86_400
+
     static var module: HostModule {
         HostModule.table("guichet") { state in
             state.push(guichetVersion)
@@ -18,12 +21,15 @@ enum GuichetModule {
             state.rawSet(-2, field: "_tasks")
 
             // guichet.sleep(seconds): waits without blocking other coroutines.
+            // Bounded to one day: a longer wait is a mistake (a timestamp passed
+            // for a duration), and nanoseconds past ~584 years overflow UInt64.
             state.setFunction("sleep", in: -1) { call in
                 let seconds = try call.number(1)
-                guard seconds >= 0, seconds.isFinite else {
-                    throw call.argumentError(1, "seconds must be a finite number ≥ 0")
+                guard seconds >= 0, seconds <= GuichetModule.maximumSleep else {  // false for NaN too
+                    throw call.argumentError(1, "seconds must be a number from 0 to \(Int(GuichetModule.maximumSleep)) (one day)")
                 }
-                return call.await({ try await Task.sleep(nanoseconds: UInt64(seconds * 1e9)) }) { _, _ in 0 }
+                let nanoseconds = UInt64((seconds * 1e9).rounded())
+                return call.await({ try await Task.sleep(nanoseconds: nanoseconds) }) { _, _ in 0 }
             }
 
             // guichet.isatty(fd): whether 0, 1 or 2 is a terminal.
