@@ -43,11 +43,33 @@ public struct StoredProfile: Codable, Sendable, Equatable {
     /// The host part of `baseURL`.
     public var host: String { URLComponents(string: baseURL)?.host ?? baseURL }
 
-    /// Whether these credentials may be sent to `url`.
-    public func isFor(_ url: String) -> Bool {
-        guard let theirs = URLComponents(string: url), let ours = URLComponents(string: baseURL) else { return false }
-        return theirs.host == ours.host && theirs.scheme == ours.scheme && theirs.port == ours.port
+    /// Whether these credentials may be sent to `url`: same scheme, host and port.
+    public func isFor(_ url: String) -> Bool { Origin(url) != nil && Origin(url) == Origin(baseURL) }
+}
+
+/// Where a credential may go: scheme, host and port (the default port of
+/// the scheme when the URL has none), as browsers compare origins.
+public struct Origin: Equatable, Sendable, CustomStringConvertible {
+    public let scheme: String
+    public let host: String
+    public let port: Int
+
+    public init?(_ url: String) {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+              let host = components.host?.lowercased(), !host.isEmpty else { return nil }
+        guard let port = components.port ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : nil) else { return nil }
+        self.scheme = scheme
+        self.host = host
+        self.port = port
     }
+
+    /// `host`, or `host:port` when the port is not the scheme's default.
+    public var description: String {
+        (scheme == "https" && port == 443) || (scheme == "http" && port == 80) ? host : "\(host):\(port)"
+    }
+
+    /// How to name the host of `url` in a message.
+    public static func describe(_ url: String) -> String { Origin(url)?.description ?? url }
 }
 
 /// The credential store: one JSON file, mode 0600, written atomically,
@@ -85,6 +107,14 @@ public final class CredentialStore: Sendable {
         }
     }
 
+    /// `--profile` or `GUICHET_PROFILE` names no stored profile.
+    public static func unknownProfile(_ name: String, selectedBy: String, existing: [String: StoredProfile], service: String?) -> GuichetError {
+        let known = existing.sorted { $0.key < $1.key }.map { "'\($0.key)' (\($0.value.service))" }
+        let listing = known.isEmpty ? "no profile is stored yet" : "the profiles are " + known.joined(separator: ", ")
+        let login = "guichet login \(service ?? "ds|emjpm") --profile \(name)"
+        return GuichetError(.usage, "no profile named '\(name)' (\(selectedBy)): \(listing). Pick one of them, or create it with `\(login)`")
+    }
+
     public func profile(_ name: String) throws(GuichetError) -> StoredProfile? {
         try load()[name]
     }
@@ -114,9 +144,31 @@ public final class CredentialStore: Sendable {
 
     /// Takes the store's exclusive lock (blocking while another process
     /// holds it); released by `release()` or when the lock is dropped.
+    /// For synchronous commands only: async code uses `lockWithoutBlocking`.
     public func lock() throws(GuichetError) -> StoreLock {
         try Files.makeDirectories(AtomicFileWriter.directory(of: path), mode: 0o700)
-        return try StoreLock(path: path + ".lock")
+        return try StoreLock(path: path + ".lock", wait: true)!
+    }
+
+    /// Takes the store's exclusive lock from async code: it never blocks a
+    /// thread of the cooperative pool (a blocked one can starve the very
+    /// task that would release the lock), it retries without blocking and
+    /// sleeps in between. Gives up after `timeout` seconds.
+    public func lockWithoutBlocking(timeout: Double = 120) async throws(GuichetError) -> StoreLock {
+        try Files.makeDirectories(AtomicFileWriter.directory(of: path), mode: 0o700)
+        let deadline = Date().timeIntervalSince1970 + timeout
+        var pause: UInt64 = 5_000_000
+        while true {
+            if let lock = try StoreLock(path: path + ".lock", wait: false) { return lock }
+            if Date().timeIntervalSince1970 > deadline {
+                throw GuichetError(.io, "the credential store \(path) stayed locked by another guichet process for \(Int(timeout)) s; try again", retryable: true)
+            }
+            // Not cancellable on purpose: whoever waits here must get the lock or the timeout.
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(pause))) { done.resume() }
+            }
+            pause = min(pause * 2, 100_000_000)
+        }
     }
 
     /// Reads, changes and writes the store under the lock.
@@ -135,15 +187,19 @@ public final class CredentialStore: Sendable {
 public final class StoreLock: @unchecked Sendable {  // one owner at a time
     private var descriptor: Int32
 
-    init(path: String) throws(GuichetError) {
+    /// nil when `wait` is false and another descriptor holds the lock.
+    init?(path: String, wait: Bool) throws(GuichetError) {
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw GuichetError(.io, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
-        while flock(descriptor, LOCK_EX) != 0 {
+        while flock(descriptor, wait ? LOCK_EX : LOCK_EX | LOCK_NB) != 0 {
             if errno == EINTR { continue }
+            let busy = errno == EWOULDBLOCK
             let reason = String(cString: strerror(errno))
             close(descriptor)
+            descriptor = -1
+            if busy && !wait { return nil }
             throw GuichetError(.io, "cannot lock \(path): \(reason)")
         }
     }

@@ -1,5 +1,6 @@
 import Credentials
 import Foundation
+import Synchronization
 import GuichetCore
 import Transport
 
@@ -132,9 +133,19 @@ public enum OAuth {
 }
 
 /// The live eMJPM session of a profile: hands out a valid access token,
-/// refreshing it (under the store's lock, so that processes sharing the
-/// store never both spend one refresh token) when it expires within five
-/// minutes or the server rejects it.
+/// refreshing it when it expires within five minutes or the server rejects
+/// it.
+///
+/// eMJPM rotates the pair on every refresh (the old one dies at once), so a
+/// refresh token must be spent once, and its answer must be stored:
+/// - in this process, one refresh serves every caller (`RefreshFlights`);
+/// - across processes, the refresh runs under the store's lock, taken
+///   without blocking a thread, and re-reads the store first (another
+///   process may have refreshed already);
+/// - once sent, a refresh runs to its end in a task of its own that the
+///   caller's cancellation (Ctrl-C) does not reach, and its answer is
+///   stored whatever became of the caller; the process waits for it before
+///   exiting (`RefreshFlights.waitForAll`).
 public actor OAuthSession {
     public let store: CredentialStore
     public let profileName: String
@@ -142,7 +153,7 @@ public actor OAuthSession {
     let transport: HTTPTransport
     /// Refresh this early before expiry.
     public static let margin: Double = 300
-    /// How many refreshes this session sent (tests, `guichet status`).
+    /// How many refreshes this session's calls sent (the REPL says when the session was renewed).
     public private(set) var refreshes = 0
 
     public init(store: CredentialStore, profileName: String, configuration: EMJPMConfiguration, transport: HTTPTransport = .shared) {
@@ -152,16 +163,16 @@ public actor OAuthSession {
         self.transport = transport
     }
 
-    var loginHint: String {
+    nonisolated var loginHint: String {
         profileName == "emjpm" ? "`guichet login emjpm`" : "`guichet login emjpm --profile \(profileName)`"
     }
 
-    func storedProfile() throws(GuichetError) -> StoredProfile {
+    nonisolated func storedProfile() throws(GuichetError) -> StoredProfile {
         guard let profile = try store.profile(profileName), profile.service == "emjpm" else {
             throw GuichetError(.auth, "not logged in to eMJPM: run \(loginHint)", service: "emjpm")
         }
         guard profile.isFor(configuration.apiURL) else {
-            throw GuichetError(.auth, "the eMJPM credentials of profile '\(profileName)' are for \(profile.host), not \(URLComponents(string: configuration.apiURL)?.host ?? configuration.apiURL): run \(loginHint)", service: "emjpm")
+            throw GuichetError(.auth, "the eMJPM credentials of profile '\(profileName)' are for \(Origin.describe(profile.baseURL)), not \(Origin.describe(configuration.apiURL)): they are only sent to the host they were stored for. Log in to that host: \(loginHint) with EMJPM_AUTH_URL / EMJPM_API_URL set to it", service: "emjpm")
         }
         return profile
     }
@@ -180,13 +191,33 @@ public actor OAuthSession {
         try await refresh(unless: token.reveal())
     }
 
-    /// Under the lock: re-read the store (another process may have
-    /// refreshed already), refresh only if still needed, store the new pair
-    /// before anyone uses it.
+    /// Joins the refresh in flight for this store and profile, or starts
+    /// one. The refresh itself runs detached: cancelling the caller does not
+    /// cancel it.
     func refresh(unless rejected: String?) async throws(GuichetError) -> Secret {
-        let lock = try store.lock()
+        let key = store.path + "\u{0}" + profileName
+        let task = RefreshFlights.shared.join(key) { [store, profileName, configuration, transport, loginHint] () async throws(GuichetError) -> Secret in
+            try await OAuthSession.refreshUnderLock(store: store, profileName: profileName, configuration: configuration,
+                                                    transport: transport, loginHint: loginHint, rejected: rejected) {
+                await self.countRefresh()
+            }
+        }
+        let outcome = await task.value
+        return try outcome.get()
+    }
+
+    func countRefresh() { refreshes += 1 }
+
+    /// Under the store's lock: re-read the store (another process may have
+    /// refreshed), refresh only if still needed, store the new pair before
+    /// anyone uses it.
+    static func refreshUnderLock(store: CredentialStore, profileName: String, configuration: EMJPMConfiguration,
+                                 transport: HTTPTransport, loginHint: String, rejected: String?,
+                                 sent: @Sendable () async -> Void) async throws(GuichetError) -> Secret {
+        let lock = try await store.lockWithoutBlocking()
         defer { lock.release() }
-        var profile = try storedProfile()
+        let session = OAuthSession(store: store, profileName: profileName, configuration: configuration, transport: transport)
+        var profile = try session.storedProfile()
         let now = Date().timeIntervalSince1970
         if let token = profile.token, token != rejected, (profile.expiresAt ?? 0) > now + OAuthSession.margin {
             return Secret(token)
@@ -197,16 +228,13 @@ public actor OAuthSession {
         if let expiry = profile.refreshExpiresAt, expiry < now {
             throw GuichetError(.auth, "the eMJPM session has ended (its refresh token expired after two weeks): run \(loginHint)", service: "emjpm")
         }
-        var client = configuration
-        if client.clientID == nil { client.clientID = profile.clientID }
-        if client.clientSecret == nil { client.clientSecret = profile.clientSecret.map(Secret.init) }
         let pair: TokenPair
         do {
-            refreshes += 1
-            pair = try await OAuth.refresh(Secret(refreshToken), client, transport: transport)
+            await sent()
+            pair = try await OAuth.refresh(Secret(refreshToken), session.editor(profile), transport: transport)
         } catch {
-            // Rotated away: someone else may have refreshed (without our lock).
-            if let again = try? storedProfile(), again.refreshToken != refreshToken, let token = again.token,
+            // Rotated away by a guichet that did not take the lock: use its pair.
+            if let again = try? session.storedProfile(), again.refreshToken != refreshToken, let token = again.token,
                (again.expiresAt ?? 0) > Date().timeIntervalSince1970 {
                 return Secret(token)
             }
@@ -221,5 +249,57 @@ public actor OAuthSession {
         profiles[profileName] = profile
         try store.save(profiles)
         return pair.access
+    }
+
+    /// The editor credentials a refresh sends: those configured for this
+    /// host, else the profile's own.
+    nonisolated func editor(_ profile: StoredProfile) -> EMJPMConfiguration {
+        var client = configuration
+        if client.clientID == nil { client.clientID = profile.clientID }
+        if client.clientSecret == nil { client.clientSecret = profile.clientSecret.map(Secret.init) }
+        return client
+    }
+}
+
+/// The refreshes in flight in this process, one per store and profile:
+/// every caller that needs a refresh while one runs awaits that one.
+public final class RefreshFlights: Sendable {
+    public static let shared = RefreshFlights()
+
+    typealias Flight = Task<Result<Secret, GuichetError>, Never>
+    private let flights = Mutex<[String: Flight]>([:])
+    private let running = DispatchGroup()
+
+    func join(_ key: String, _ work: @escaping @Sendable () async throws(GuichetError) -> Secret) -> Flight {
+        flights.withLock { flights in
+            if let flight = flights[key] { return flight }
+            running.enter()
+            // Detached: not a child of the caller, so the caller's
+            // cancellation never interrupts a refresh once it is sent.
+            let flight = Task.detached { [running] () -> Result<Secret, GuichetError> in
+                let outcome: Result<Secret, GuichetError>
+                do throws(GuichetError) { outcome = .success(try await work()) } catch { outcome = .failure(error) }
+                self.finish(key)
+                running.leave()
+                return outcome
+            }
+            flights[key] = flight
+            return flight
+        }
+    }
+
+    private func finish(_ key: String) {
+        flights.withLock { _ = $0.removeValue(forKey: key) }
+    }
+
+    /// Whether a refresh is running.
+    public var busy: Bool { flights.withLock { !$0.isEmpty } }
+
+    /// Waits (at most `timeout` seconds) for the refreshes in flight to end
+    /// and be stored: called before the process exits, so that Ctrl-C in
+    /// the middle of one does not lose the rotated pair.
+    @discardableResult
+    public func waitForAll(timeout: Double) -> Bool {
+        running.wait(timeout: .now() + timeout) == .success
     }
 }

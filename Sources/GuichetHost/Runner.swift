@@ -149,6 +149,7 @@ public struct Runner {
         }
         if parsed.version { writeOutput(Runner.versionLine + "\n") }
 
+        ProcessExit.install()  // an eMJPM refresh in flight ends and is stored before the process does
         let host = Host(modules: modules + [EMJPMCoreModule.module] + (hostOptions.sandbox ? [SandboxModule.module] : []),
                         ignoreEnvironment: parsed.ignoreEnvironment)
         if hostOptions.dryRun { host.state.services[DSSettings.dryRunKey] = DSSettings.Flag() }

@@ -30,6 +30,9 @@ struct SandboxProgram: ParsableCommand {
     @Flag(help: "Print one JSON line (with the url) instead of the banner.")
     var machine = false
 
+    @Option(help: ArgumentHelp("A guichet-sandbox-* folder to remove when standard input closes (the credential store of `guichet --sandbox`, should guichet be killed).", visibility: .hidden))
+    var removeOnExit: String?
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let count = dossiers ?? environment["GUICHET_SANDBOX_DOSSIERS"].flatMap(Int.init) ?? 300
@@ -57,10 +60,25 @@ struct SandboxProgram: ParsableCommand {
         if exitWithStdin {
             Thread.detachNewThread {
                 while !FileHandle.standardInput.availableData.isEmpty {}
+                if let folder = removeOnExit { SandboxProgram.removeFolder(folder) }
                 Foundation.exit(0)
             }
         }
         dispatchMain()
+    }
+
+    /// Removes a folder `guichet --sandbox` made: only a guichet-sandbox-*
+    /// folder of ours, only the files directly in it.
+    static func removeFolder(_ folder: String) {
+        let manager = FileManager.default
+        guard (folder as NSString).lastPathComponent.hasPrefix("guichet-sandbox-"),
+              let attributes = try? manager.attributesOfItem(atPath: folder),
+              attributes[.type] as? FileAttributeType == .typeDirectory,
+              (attributes[.ownerAccountID] as? NSNumber)?.uint32Value == getuid() else { return }
+        for name in (try? manager.contentsOfDirectory(atPath: folder)) ?? [] {
+            unlink(folder + "/" + name)
+        }
+        rmdir(folder)
     }
 
     func blockingStart(_ options: SandboxServer.Options) throws -> SandboxServer {

@@ -15,11 +15,15 @@ public final class SandboxHandle: Sendable {
     public let baseURL: String
     let process: pid_t
     let keepAlive: Int32
+    /// The temporary folder of the sandbox's credential store, removed when
+    /// guichet exits (and by the sandbox program, should guichet be killed).
+    public let folder: String
 
-    init(baseURL: String, process: pid_t, keepAlive: Int32) {
+    init(baseURL: String, process: pid_t, keepAlive: Int32, folder: String) {
         self.baseURL = baseURL
         self.process = process
         self.keepAlive = keepAlive
+        self.folder = folder
     }
 
     public var dsEndpoint: String { baseURL + "/api/v2/graphql" }
@@ -45,6 +49,8 @@ public enum SandboxLauncher {
     /// GUICHET_SANDBOX_DOSSIERS in the environment reach it.
     public static func start(port: Int = 0) throws(GuichetError) -> SandboxHandle {
         let program = try executable()
+        let folder = try temporaryDirectory()
+        ProcessExit.removeOnExit(sandboxFolder: folder)
         var input: [Int32] = [0, 0], output: [Int32] = [0, 0]
         guard pipe(&input) == 0, pipe(&output) == 0 else { throw GuichetError(.io, "cannot start the sandbox: no pipe") }
         var actions = posix_spawn_file_actions_t()
@@ -53,7 +59,7 @@ public enum SandboxLauncher {
         posix_spawn_file_actions_adddup2(&actions, input[0], 0)
         posix_spawn_file_actions_adddup2(&actions, output[1], 1)
         for fd in input + output { posix_spawn_file_actions_addclose(&actions, fd) }
-        let arguments = [program, "--exit-with-stdin", "--machine", "--port", String(port)]
+        let arguments = [program, "--exit-with-stdin", "--machine", "--port", String(port), "--remove-on-exit", folder]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         // A process group of its own: Ctrl-C in the terminal is for guichet
@@ -85,7 +91,7 @@ public enum SandboxLauncher {
             close(input[1])
             throw GuichetError(.io, "the sandbox did not start (is port \(port) free?)")
         }
-        return SandboxHandle(baseURL: url, process: pid, keepAlive: input[1])
+        return SandboxHandle(baseURL: url, process: pid, keepAlive: input[1], folder: folder)
     }
 
     /// Points a host's modules at a running sandbox, with a credential
@@ -101,8 +107,7 @@ public enum SandboxLauncher {
         settings.dryRun = host.state.services[DSSettings.dryRunKey] != nil
         host.state.services[DSSettings.serviceKey] = settings
 
-        let directory = try temporaryDirectory()
-        let store = CredentialStore(path: directory + "/credentials.json")
+        let store = CredentialStore(path: sandbox.folder + "/credentials.json")
         var sandboxEnvironment = environment.filter { !$0.key.hasPrefix("EMJPM_") && !$0.key.hasPrefix("DS_") }
         sandboxEnvironment["EMJPM_AUTH_URL"] = sandbox.baseURL
         sandboxEnvironment["EMJPM_API_URL"] = sandbox.baseURL
@@ -134,8 +139,12 @@ public enum SandboxLauncher {
         }
     }
 
+    /// `$TMPDIR/guichet-sandbox-XXXXXX` (mode 0700).
     static func temporaryDirectory() throws(GuichetError) -> String {
-        var template = Array("/tmp/guichet-sandbox-XXXXXX".utf8CString)
+        var base = getenv("TMPDIR").map { String(cString: $0) } ?? ""
+        if base.isEmpty { base = "/tmp" }
+        while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
+        var template = Array("\(base)/guichet-sandbox-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw GuichetError(.io, "cannot create a temporary folder for the sandbox")
         }
@@ -194,6 +203,25 @@ enum SandboxModule {
                 let server = try server(call)
                 return call.await({
                     try await HTTPTransport.shared.send(HTTPRequest(method: .GET, url: server.baseURL + "/__sandbox/requests", idempotent: true))
+                }) { state, response in
+                    try response.body.withUnsafeBytes { try JSONCodec.decode($0, on: state) }
+                    return 1
+                }
+            }
+            // sandbox.expire_emjpm_session(): the stored eMJPM access token counts as
+            // expired (expiresAt = 0), so the next eMJPM call refreshes the pair
+            state.setFunction("expire_emjpm_session", in: -1) { call in
+                _ = try server(call)
+                try Accounts.of(call.state).store.update { profiles in
+                    profiles["emjpm"]?.expiresAt = 0
+                }
+                return 0
+            }
+            // sandbox.emjpm_stats() -> {exchanges=, refreshes=}: what the fake eMJPM's token endpoint served
+            state.setFunction("emjpm_stats", in: -1) { call in
+                let server = try server(call)
+                return call.await({
+                    try await HTTPTransport.shared.send(HTTPRequest(method: .GET, url: server.baseURL + "/__sandbox/emjpm/stats", idempotent: true))
                 }) { state, response in
                     try response.body.withUnsafeBytes { try JSONCodec.decode($0, on: state) }
                     return 1
