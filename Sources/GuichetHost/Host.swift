@@ -3,8 +3,8 @@ import CLuaShim
 import GuichetCore
 import LuaBridge
 
-/// A Lua state dressed as guichet: host modules behind `require` and lazy
-/// globals, the stdlib on `package.path`, and coroutines that let host waits
+/// A Lua state dressed as guichet: host modules and the stdlib behind
+/// `require`, lazy globals, and coroutines that let host waits
 /// through. Creating one reads no file and starts no thread.
 public final class Host {
     public let state: LuaState
@@ -22,17 +22,12 @@ public final class Host {
 
     /// `require "guichet.x"` finds host modules and the stdlib; plain
     /// `require "pp"` also finds the stdlib, after the user's own files.
+    /// `package.path` and `package.cpath` stay lua5.4's, so that a module
+    /// guichet knows nothing of fails with exactly lua5.4's message.
     private func installSearchers(_ modules: [HostModule]) {
         let L = state.L
         state.pushGlobals()
         state.rawGet(-1, field: "package")
-        if let directory = Stdlib.installedDirectory {
-            state.rawGet(-1, field: "path")
-            let path = state.toString(at: -1) ?? ""
-            state.pop()
-            state.push(path + ";" + directory + "/?.lua")
-            state.rawSet(-2, field: "path")
-        }
         state.rawGet(-1, field: "searchers")
         let count = state.rawLength(at: -1)
         // Shift the standard searchers up to insert ours second (after preload).
@@ -47,6 +42,9 @@ public final class Host {
         lua_settop(L, -4)
     }
 
+    /// A searcher (see `package.searchers`): a loader and its data, a line
+    /// for `require`'s "not found" message (lua adds the "\n\t" before it),
+    /// or nothing when guichet has nothing to say about that name.
     private static func search(_ call: LuaCall, _ modules: [HostModule], prefixed: Bool) throws -> Int32 {
         let state = call.state
         let requested = try call.string(1)
@@ -63,19 +61,28 @@ public final class Host {
                 return 2
             }
         }
+        // Only the stdlib's own module names: a name is never a path here.
+        guard let embedded = Stdlib.embedded(name) else {
+            if prefixed {  // guichet's namespace: say what it holds
+                let known = (modules.filter(\.isGlobal).map(\.name) + Stdlib.names).sorted().joined(separator: ", ")
+                state.push("no module '\(requested)' in guichet (it has \(known))")
+                return 1
+            }
+            if modules.contains(where: { $0.name == name && $0.isGlobal }) {  // `require "json"`
+                state.push("no module '\(requested)' in guichet's stdlib (guichet's own is 'guichet.\(name)')")
+                return 1
+            }
+            return 0
+        }
         // An installed stdlib folder wins over the embedded copy; both load
         // under the chunk name "=stdlib/<name>.lua".
-        if prefixed, let directory = Stdlib.installedDirectory, Files.exists(directory + "/" + name + ".lua") {
+        if let directory = Stdlib.installedDirectory, Files.exists(directory + "/" + name + ".lua") {
             let source = try Files.readAll(directory + "/" + name + ".lua")
             try source.withUnsafeBytes { try state.load($0, name: "=stdlib/\(name).lua") }
             state.push(directory + "/" + name + ".lua")
             return 2
         }
-        guard let source = Stdlib.embedded(name) else {
-            state.push("\n\tno module '\(requested)' in guichet's stdlib")
-            return 1
-        }
-        try source.withUnsafeBytes { try state.load($0, name: "=stdlib/\(name).lua") }
+        try embedded.withUnsafeBytes { try state.load($0, name: "=stdlib/\(name).lua") }
         state.push(":embedded:")
         return 2
     }
