@@ -242,7 +242,7 @@ public enum JSONCodec {
                     return
                 }
                 if c == 0x5C || c < 0x20 { break }
-                p += 1
+                p += c < 0x80 ? 1 : try utf8Sequence()
             }
             scratch.removeAll(keepingCapacity: true)
             scratch.append(contentsOf: UnsafeBufferPointer(start: first, count: p - first))
@@ -251,6 +251,12 @@ public enum JSONCodec {
                 let c = p.pointee
                 if c == 0x22 { p += 1; break }
                 if c < 0x20 { throw fail("an escaped control character (\\n, \\t, \\u00XX)") }
+                if c >= 0x80 {
+                    let n = try utf8Sequence()
+                    scratch.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+                    p += n
+                    continue
+                }
                 if c != 0x5C { scratch.append(c); p += 1; continue }
                 p += 1
                 guard p < end else { throw fail("an escape character") }
@@ -276,6 +282,29 @@ public enum JSONCodec {
                     _ = lua_pushlstring(L, $0, buffer.count)
                 }
             }
+        }
+
+        /// The length of the well-formed UTF-8 sequence at `p` (a byte >= 0x80).
+        /// JSON text is UTF-8 (RFC 8259): a string that is not is refused,
+        /// so that whatever is decoded can be written back out (no overlongs,
+        /// no encoded surrogates, nothing above U+10FFFF).
+        func utf8Sequence() throws(DecodeError) -> Int {
+            let c = p.pointee
+            let length: Int
+            var low: UInt8 = 0x80, high: UInt8 = 0xBF  // range of the second byte
+            switch c {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: throw fail("valid UTF-8 in a string")
+            }
+            guard end - p >= length, (low...high).contains(p[1]) else { throw fail("valid UTF-8 in a string") }
+            for i in 2..<length where p[i] & 0xC0 != 0x80 { throw fail("valid UTF-8 in a string") }
+            return length
         }
 
         mutating func hex4() throws(DecodeError) -> UInt32 {

@@ -170,6 +170,16 @@ test("a large generated document decodes to the same values", function()
   assert(json.encode(back, { sort_keys = true }) == text, "re-encoding gives the same text")
 end)
 
+test("a string that is not UTF-8 is refused, so what decodes can be encoded again", function()
+  for _, bad in ipairs({ "\xe9t\xe9", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82", "\xff", "a\\n\x80" }) do
+    raises(function() json.decode('"' .. bad .. '"') end, "expected valid UTF-8 in a string", bad)
+    raises(function() json.decode('{"' .. bad .. '": 1}') end, "expected valid UTF-8 in a string", bad)
+  end
+  local err = raises(function() json.decode('["ok", "caf\xe9"]') end, "invalid JSON at byte 12")
+  eq(json.decode('"\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80 \xef\xbf\xbf"'), "été 😀 \u{FFFF}")
+  eq(json.encode(json.decode('"\\n\xe2\x82\xac"')), '"\\n€"')
+end)
+
 test("require 'guichet.json' is the same module as the global", function()
   eq(require("guichet.json"), json)
 end)
