@@ -235,15 +235,18 @@ help.fn { name = "ds.descriptor", signature = "ds.descriptor(number) -> table", 
   summary = "The public description of a démarche (readable for opendata démarches).",
   api = "query getDemarcheDescriptor (Query.demarcheDescriptor)" }
 
-function ds.query(document, variables)
+function ds.query(document, variables, operation_name)
   check_string("query", 1, document, "GraphQL document (string)")
   if variables ~= nil and type(variables) ~= "table" then
     raise_usage("bad argument #2 to 'query' (table expected, got " .. type(variables) .. ")", 2)
   end
-  return core.query(document, variables)
+  if operation_name ~= nil then check_string("query", 3, operation_name, "operation name (string)") end
+  return core.query(document, variables, operation_name)
 end
-help.fn { name = "ds.query", signature = "ds.query(document [, variables]) -> data", value = ds.query,
-  summary = "Runs any GraphQL document and returns `data`; errors are raised in the common shape.",
+help.fn { name = "ds.query", signature = "ds.query(document [, variables [, operation_name]]) -> data", value = ds.query,
+  summary = "Runs any GraphQL document and returns `data`; errors are raised in the common shape.\n"
+    .. "A mutation is recognised by the GraphQL grammar (comments, strings, fragments): under dry-run it is printed,\n"
+    .. "not sent. A document with several operations needs operation_name.",
   example = 'local data = ds.query("query($n: Int!) { dossier(number: $n) { state } }", {n = 100001})' }
 
 -- Pages of a connection: calls fetch(after) until hasNextPage is false.

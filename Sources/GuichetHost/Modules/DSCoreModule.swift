@@ -83,13 +83,16 @@ enum DSCoreModule {
                 }
             }
 
-            // query(document, variables) -> data, for what the module does not wrap
+            // query(document [, variables [, operation_name]]) -> data, for what
+            // the module does not wrap. Whether it is a mutation is read from
+            // the document's grammar (dry-run honoured, never retried).
             state.setFunction("query", in: -1) { call in
                 let document = try call.string(1)
                 let variables = try encodeVariables(call, at: 2)
-                let isMutation = DSCoreModule.mayMutate(document)
+                let operationName = try call.optionalString(3)
+                let isMutation = try GraphQLOperations(document).selected(operationName).kind == .mutation
                 let client = try DSSettings.of(call.state).client
-                return call.await({ try await client.execute(document: document, operationName: nil, variables: variables,
+                return call.await({ try await client.execute(document: document, operationName: operationName, variables: variables,
                                                              isMutation: isMutation) }) { state, answer in
                     try pushData(answer, on: state, operation: "query", payloadField: nil)
                 }
@@ -246,13 +249,3 @@ enum DSCoreModule {
     }
 }
 
-extension DSCoreModule {
-    /// Whether a document may hold a mutation: the word `mutation` outside
-    /// comments. When in doubt it is one (never retried, dry-run honoured).
-    static func mayMutate(_ document: String) -> Bool {
-        document.split(separator: "\n").contains { line in
-            let code = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            return code.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }).contains("mutation")
-        }
-    }
-}
