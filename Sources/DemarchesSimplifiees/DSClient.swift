@@ -66,13 +66,15 @@ public final class DSClient: Sendable {
         self.dryRunSink = dryRunSink
     }
 
+    static let transientReadProblem: @Sendable (HTTPResponse) -> String? = { DSErrors.transientReadProblem($0) }
+
     /// The body of a dry-run answer: no data, and a marker callers can test.
     public static let dryRunAnswer = Array(#"{"data":null,"extensions":{"dryRun":true}}"#.utf8)
 
     /// Sends one of guichet's documents.
-    public func execute(_ operation: DSOperation, variables: JSONValue) async throws(GuichetError) -> [UInt8] {
+    public func execute(_ operation: DSOperation, variables: JSONValue, retrySafe: Bool? = nil) async throws(GuichetError) -> [UInt8] {
         try await execute(document: operation.document, operationName: operation.rawValue,
-                          variables: variables.serialized(), isMutation: operation.isMutation)
+                          variables: variables.serialized(), isMutation: operation.isMutation, retrySafe: retrySafe)
     }
 
     /// Sends a GraphQL document with variables given as JSON text. Returns
@@ -80,7 +82,15 @@ public final class DSClient: Sendable {
     /// token, forbidden network, rate limit, server errors, an answer that
     /// is not JSON) are thrown as errors of the common shape. GraphQL
     /// `errors` in the answer are left to the caller (see `DSErrors`).
-    public func execute(document: String, operationName: String?, variables: [UInt8], isMutation: Bool) async throws(GuichetError) -> [UInt8] {
+    ///
+    /// A read is retried on every transient failure (within the transport's
+    /// budget), an answer cut short or a server-side timeout included. A
+    /// mutation is not: when it may have been applied, the error says so
+    /// (`mayHaveLanded`). `retrySafe` overrides this for the rare mutation
+    /// that may be repeated harmlessly (createDirectUpload only reserves a
+    /// slot).
+    public func execute(document: String, operationName: String?, variables: [UInt8], isMutation: Bool,
+                        retrySafe: Bool? = nil) async throws(GuichetError) -> [UInt8] {
         guard let token = configuration.token, !token.isEmpty else {
             throw GuichetError(.auth, "no démarches-simplifiées token: set DS_API_TOKEN, or run `guichet login ds`", service: "ds")
         }
@@ -88,6 +98,7 @@ public final class DSClient: Sendable {
             dryRunSink("[dry-run] \(operationName ?? "mutation") \(String(decoding: variables, as: UTF8.self))")
             return DSClient.dryRunAnswer
         }
+        let idempotent = retrySafe ?? !isMutation
         var body: [UInt8] = []
         body.reserveCapacity(document.utf8.count + variables.count + 64)
         body.append(contentsOf: #"{"query":"#.utf8)
@@ -103,9 +114,10 @@ public final class DSClient: Sendable {
             method: .POST, url: configuration.endpoint,
             headers: [("Content-Type", "application/json"), ("Accept", "application/json"), ("User-Agent", "guichet")],
             secretHeaders: [("Authorization", Secret("Bearer " + token.reveal()))],
-            body: body, idempotent: !isMutation)
+            body: body, idempotent: idempotent,
+            transientAnswer: idempotent ? DSClient.transientReadProblem : nil)
         let response = try await transport.send(request)
-        try DSErrors.checkHTTP(response, configuration: configuration)
+        try DSErrors.checkHTTP(response, configuration: configuration, isMutation: !idempotent)
         return response.body
     }
 }

@@ -25,20 +25,32 @@ public enum DSErrors {
         (« Jetons d’identification de l’API »), or use a token made for this network
         """
 
-    /// HTTP-level failures of a GraphQL POST.
-    static func checkHTTP(_ response: HTTPResponse, configuration: DSConfiguration) throws(GuichetError) {
+    /// HTTP-level failures of a GraphQL POST. For a mutation, a failure
+    /// after the request may have been processed (a 5xx, an answer cut
+    /// short) is marked `mayHaveLanded` and is never retryable.
+    static func checkHTTP(_ response: HTTPResponse, configuration: DSConfiguration, isMutation: Bool = false) throws(GuichetError) {
+        do {
+            try checkHTTPStatus(response, configuration: configuration)
+        } catch {
+            let landed = isMutation && (response.status == 200 || (500..<600).contains(response.status))
+            throw landed ? error.landedMaybe() : error
+        }
+    }
+
+    private static func checkHTTPStatus(_ response: HTTPResponse, configuration: DSConfiguration) throws(GuichetError) {
         let status = response.status
         if status == 200 {
-            // The answer is decoded once, later, into Lua or Swift values.
-            guard response.body.first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }) == UInt8(ascii: "{") else {
-                throw GuichetError(.network, "the server's answer is not JSON: \(preview(response.body))", status: status, retryable: true)
+            // The answer is decoded once, later, into Lua or Swift values:
+            // here, only whether it is whole.
+            if let problem = JSONShape.problem(response.body) {
+                throw GuichetError(.network, "the server's answer is \(problem): \(preview(response.body))", status: status, retryable: true)
             }
             return
         }
         let serverMessage = firstErrorMessage(response.body)
         switch status {
         case 300..<400:
-            let location = response.header("Location") ?? "another address"
+            let location = response.header("Location").map(HTTPTransport.redactQuery) ?? "another address"
             throw GuichetError(.http, "the server redirects to \(location): set DS_API_URL to the new address (guichet never follows a redirect for a POST)", status: status)
         case 401:
             throw GuichetError(.auth, "the démarches-simplifiées token (from \(configuration.tokenOrigin)) has expired (\(serverMessage ?? "Token expired")): create a new one in your profile and run `guichet login ds`", status: status, service: "ds")
@@ -48,8 +60,7 @@ public enum DSErrors {
             }
             throw GuichetError(.auth, "the démarches-simplifiées token (from \(configuration.tokenOrigin)) is missing, invalid or revoked (HTTP 403\(serverMessage.map { ": " + $0 } ?? "")): check it, or run `guichet login ds`", status: status, service: "ds")
         case 429:
-            let wait = response.header("Retry-After").map { ", retry after \($0) s" } ?? ""
-            throw GuichetError(.rateLimited, "démarches-simplifiées rate limit reached (400 requests per minute per token)\(wait)", status: status, retryable: true)
+            throw GuichetError(.rateLimited, "démarches-simplifiées rate limit reached (400 requests per minute per token)\(retryAfterAdvice(response))", status: status, retryable: true)
         case 400:
             throw GuichetError(.graphql, "the server refused the request (HTTP 400): \(serverMessage ?? preview(response.body))", status: status)
         case 500..<600:
@@ -59,8 +70,57 @@ public enum DSErrors {
         }
     }
 
+    /// ", retry after 60 s" from a 429's Retry-After, when it says.
+    public static func retryAfterAdvice(_ response: HTTPResponse) -> String {
+        guard let value = response.header("Retry-After")?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return "" }
+        if let seconds = Double(value), seconds.isFinite, seconds >= 0 {
+            return seconds >= 3600 ? ", retry in \(Int(seconds / 3600)) h (Retry-After: \(Int(seconds)) s)" : ", retry in \(Int(seconds.rounded(.up))) s"
+        }
+        return ", retry after \(value.prefix(40))"
+    }
+
+    /// For a read: why a 200 answer deserves another attempt (cut short,
+    /// or the server ran out of time), or nil.
+    static func transientReadProblem(_ response: HTTPResponse) -> String? {
+        // Cut short: another attempt may bring it whole. Not JSON at all (a
+        // maintenance page) is reported as it is.
+        if JSONShape.problem(response.body) == "cut short" { return "answer cut short" }
+        let codes = errorCodes(response.body)
+        if codes.contains("timeout") { return "server timeout" }
+        if codes.contains("internal_server_error") { return "server error" }
+        return nil
+    }
+
+    /// The `extensions.code` of top-level GraphQL errors (only looked for
+    /// when the answer holds an `errors` key at all).
+    static func errorCodes(_ body: [UInt8]) -> [String] {
+        guard containsErrorsKey(body),
+              let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+              let errors = object["errors"] as? [[String: Any]] else { return [] }
+        return errors.compactMap { ($0["extensions"] as? [String: Any])?["code"] as? String }
+    }
+
+    private static func containsErrorsKey(_ body: [UInt8]) -> Bool {
+        let key = Array(#""errors""#.utf8)
+        guard body.count >= key.count else { return false }
+        return body.withUnsafeBufferPointer { buffer in
+            for start in 0...(buffer.count - key.count) where buffer[start] == key[0] {
+                if (0..<key.count).allSatisfy({ buffer[start + $0] == key[$0] }) { return true }
+            }
+            return false
+        }
+    }
+
     /// Top-level GraphQL errors.
-    public static func classify(_ errors: [GraphQLErrorEntry], operation: String) -> GuichetError {
+    /// For a mutation, a server-side timeout or failure may have left the
+    /// change applied: such errors are marked `mayHaveLanded`.
+    public static func classify(_ errors: [GraphQLErrorEntry], operation: String, isMutation: Bool = false) -> GuichetError {
+        let error = classifyEntries(errors, operation: operation)
+        let serverSide = errors.contains { $0.code == "timeout" || $0.code == "internal_server_error" }
+        return isMutation && serverSide ? error.landedMaybe() : error
+    }
+
+    static func classifyEntries(_ errors: [GraphQLErrorEntry], operation: String) -> GuichetError {
         let details = JSONValue.array(errors.map { error in
             var fields: [(String, JSONValue)] = [("message", .string(error.message))]
             if let code = error.code { fields.append(("code", .string(error.code ?? code))) }

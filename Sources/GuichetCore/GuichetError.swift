@@ -1,7 +1,8 @@
 /// (The Lua side pushes it as a table with a `guichet.error` metatable.)
 /// The one error shape for everything a user can see fail.
 ///
-/// In Lua it is a table `{kind=, message=, status=, details=, retryable=}`
+/// In Lua it is a table `{kind=, message=, status=, details=, retryable=,
+/// may_have_landed=}`
 /// whose metatable gives it a readable `tostring`; scripts branch on
 /// `err.kind == "usage"`.
 public struct GuichetError: Error, Sendable, CustomStringConvertible {
@@ -23,6 +24,8 @@ public struct GuichetError: Error, Sendable, CustomStringConvertible {
         public static let interrupted: Kind = "interrupted"
         public static let json: Kind = "json"
         public static let io: Kind = "io"
+        /// A file arrived with another checksum than the one announced.
+        public static let integrity: Kind = "integrity"
         public static let `internal`: Kind = "internal"
     }
 
@@ -34,18 +37,34 @@ public struct GuichetError: Error, Sendable, CustomStringConvertible {
     public var details: JSONValue?
     /// Whether trying again later may succeed.
     public var retryable: Bool?
+    /// True when a mutation failed after it may have reached the server
+    /// (a timeout, a reset, a 5xx, an answer cut short): it may have been
+    /// applied, so it must not be sent again before reading the object back.
+    public var mayHaveLanded: Bool?
     /// For credential problems a new login can fix: the service to log in
     /// to again ("ds", "emjpm"). The REPL offers to do it in place.
     public var service: String?
 
     public init(_ kind: Kind, _ message: String, status: Int? = nil, details: JSONValue? = nil, retryable: Bool? = nil,
-                service: String? = nil) {
+                service: String? = nil, mayHaveLanded: Bool? = nil) {
         self.kind = kind
         self.message = message
         self.status = status
         self.details = details
         self.retryable = retryable
         self.service = service
+        self.mayHaveLanded = mayHaveLanded
+    }
+
+    /// This error, for a mutation that may have been applied: never
+    /// retryable, and saying what to do instead.
+    public func landedMaybe() -> GuichetError {
+        var error = self
+        error.retryable = false
+        error.mayHaveLanded = true
+        let advice = "the change may have been applied: read the object back before trying again"
+        if !error.message.contains(advice) { error.message += " (\(advice))" }
+        return error
     }
 
     public var description: String {

@@ -38,11 +38,12 @@ extension GuichetError {
     /// Pushes this error as a Lua value. `where` is the "file:line:" of the
     /// Lua code that made the failing call.
     public func push(on state: LuaState, where location: String?) {
-        state.newTable(fields: 6)
+        state.newTable(fields: 8)
         state.push(kind.rawValue); state.rawSet(-2, field: "kind")
         state.push(message); state.rawSet(-2, field: "message")
         if let status { state.push(status); state.rawSet(-2, field: "status") }
         if let retryable { state.push(retryable); state.rawSet(-2, field: "retryable") }
+        if let mayHaveLanded { state.push(mayHaveLanded); state.rawSet(-2, field: "may_have_landed") }
         if let service { state.push(service); state.rawSet(-2, field: "service") }
         if let details { details.push(on: state, nullAsNil: false); state.rawSet(-2, field: "details") }
         if let location, !location.isEmpty { state.push(location); state.rawSet(-2, field: "where") }

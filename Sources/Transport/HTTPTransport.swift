@@ -4,6 +4,10 @@ import GuichetCore
 import NIOCore
 import NIOHTTP1
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A request, with its secret headers kept apart so that nothing that
 /// prints a request can show them.
 public struct HTTPRequest: Sendable {
@@ -18,15 +22,21 @@ public struct HTTPRequest: Sendable {
     /// Whether the request may be sent again when an attempt failed after
     /// it may have reached the server. Reads are; mutations never are.
     public var idempotent: Bool
+    /// Looks at a 200 answer and says why it is unusable in a way another
+    /// attempt may cure (cut short, a server-side timeout), or nil. Only an
+    /// idempotent request is tried again for it; otherwise, and once the
+    /// budget is spent, the answer is returned for the caller to classify.
+    public var transientAnswer: (@Sendable (HTTPResponse) -> String?)?
 
     public init(method: Method, url: String, headers: [(String, String)] = [], secretHeaders: [(String, Secret)] = [],
-                body: [UInt8]? = nil, idempotent: Bool) {
+                body: [UInt8]? = nil, idempotent: Bool, transientAnswer: (@Sendable (HTTPResponse) -> String?)? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.secretHeaders = secretHeaders
         self.body = body
         self.idempotent = idempotent
+        self.transientAnswer = transientAnswer
     }
 }
 
@@ -46,121 +56,242 @@ public struct HTTPResponse: Sendable {
     }
 }
 
-/// How hard to try.
+/// How hard to try, and for how long at most.
 public struct RetryPolicy: Sendable {
     /// Attempts in all, the first included.
     public var attempts: Int
-    /// The first backoff; it doubles at each attempt.
+    /// The first backoff (seconds); it doubles at each attempt.
     public var initialBackoff: Double
-    /// The longest wait honoured for a Retry-After (seconds).
-    public var maxRetryAfter: Double
+    /// The longest a call may take, retries and waits included, before the
+    /// last failure is reported (seconds). A Retry-After that would end
+    /// past it is not waited for: the error says when to try again.
+    public var budget: Double
+    /// The budget for failures no wait is likely to cure (connection
+    /// refused, no such host): a couple of quick attempts, no more.
+    public var unreachableBudget: Double
 
-    public init(attempts: Int = 5, initialBackoff: Double = 0.25, maxRetryAfter: Double = 60) {
+    public init(attempts: Int = 5, initialBackoff: Double = 0.25, budget: Double = 30, unreachableBudget: Double = 2.5) {
         self.attempts = attempts
         self.initialBackoff = initialBackoff
-        self.maxRetryAfter = maxRetryAfter
+        self.budget = budget
+        self.unreachableBudget = unreachableBudget
     }
+
+    /// The defaults, with GUICHET_RETRY_BACKOFF (the first backoff) and
+    /// GUICHET_RETRY_BUDGET (seconds per call) from the environment.
+    public static let standard: RetryPolicy = {
+        let environment = ProcessInfo.processInfo.environment
+        var policy = RetryPolicy()
+        if let text = environment["GUICHET_RETRY_BACKOFF"], let value = Double(text), value.isFinite, value >= 0 {
+            policy.initialBackoff = min(value, 10)
+        }
+        if let text = environment["GUICHET_RETRY_BUDGET"], let value = Double(text), value.isFinite, value >= 0 {
+            policy.budget = min(value, 3600)
+        }
+        return policy
+    }()
 }
 
 /// The one HTTP client of guichet, over AsyncHTTPClient.
 ///
 /// Created on first use (no event loop or TLS context at start-up). TLS
 /// certificates are always verified; redirects are never followed (a
-/// redirected POST may silently turn into a GET).
+/// redirected POST may silently turn into a GET); plain `http://` is only
+/// spoken to this machine.
 public final class HTTPTransport: Sendable {
-    /// GUICHET_HTTP_TIMEOUT (seconds) changes how long one attempt may take.
-    public static let shared = HTTPTransport(
-        timeoutSeconds: ProcessInfo.processInfo.environment["GUICHET_HTTP_TIMEOUT"].flatMap(Int64.init) ?? 90)
+    /// GUICHET_HTTP_TIMEOUT (seconds) changes how long one attempt may take,
+    /// answer included.
+    public static let shared = HTTPTransport(timeoutSeconds: timeoutFromEnvironment())
+
+    static func timeoutFromEnvironment() -> Int64 {
+        guard let text = ProcessInfo.processInfo.environment["GUICHET_HTTP_TIMEOUT"], let seconds = Int64(text) else { return 90 }
+        return min(max(seconds, 1), 86_400)
+    }
 
     private let client: HTTPClient
     private let trace: Bool
-    /// The longest a single attempt may take.
+    /// Retry notices go to a terminal only, never into a pipe or a file.
+    private let notices: Bool
+    /// The longest a single attempt may take, from connecting to the last
+    /// byte of the answer.
     public let timeout: TimeAmount
 
     public init(timeoutSeconds: Int64 = 90) {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
-        configuration.timeout = .init(connect: .seconds(10), read: .seconds(timeoutSeconds))
+        configuration.timeout = .init(connect: .seconds(min(10, timeoutSeconds)), read: .seconds(timeoutSeconds))
         configuration.decompression = .enabled(limit: .ratio(100))
         configuration.httpVersion = .http1Only
+        // guichet retries (within its budget) itself: the pool must not keep
+        // a refused connection busy until the connect timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         trace = ProcessInfo.processInfo.environment["GUICHET_TRACE"] == "1"
+        notices = isatty(2) == 1
         timeout = .seconds(timeoutSeconds)
     }
 
-    /// Sends a request, retrying what is safe to retry:
-    /// - 429 (the server refused before doing anything), honouring
-    ///   Retry-After or RateLimit-Reset;
-    /// - a connection that could not be opened (nothing was sent);
-    /// - for idempotent requests only: 502/503/504, resets, truncated or
-    ///   timed-out answers, with exponential backoff.
-    /// The response is returned whatever its status: callers classify it.
-    public func send(_ request: HTTPRequest, policy: RetryPolicy = RetryPolicy()) async throws(GuichetError) -> HTTPResponse {
-        var attempt = 1
-        while true {
-            let outcome: Result<HTTPResponse, GuichetError>
-            do {
-                outcome = .success(try await sendOnce(request))
-            } catch let failure as AttemptFailure {
-                outcome = .failure(failure.error)
-                // Never again after an interruption: the user asked to stop.
-                let stopped = failure.error.kind == .interrupted || Task.isCancelled
-                if !stopped && attempt < policy.attempts && (failure.nothingSent || request.idempotent) {
-                    trace("↻ retrying after: \(failure.error.message)")
-                    try await pause(backoff(attempt, policy))
-                    attempt += 1
-                    continue
-                }
-            } catch {
-                outcome = .failure(GuichetError(.network, "request failed: \(error)"))
-            }
-            let response = try outcome.get()
-            let retryable = response.status == 429 || (request.idempotent && [502, 503, 504].contains(response.status))
-            if retryable && attempt < policy.attempts {
-                let wait = response.status == 429
-                    ? min(retryAfter(response) ?? backoff(attempt, policy), policy.maxRetryAfter)
-                    : backoff(attempt, policy)
-                trace("↻ HTTP \(response.status), retrying in \(wait) s")
-                try await pause(wait)
-                attempt += 1
-                continue
-            }
-            return response
+    // MARK: - Which URLs may be used
+
+    /// Refuses a URL guichet must not use, before any connection or DNS
+    /// lookup: `https://` only, or `http://` to this machine (127.0.0.0/8,
+    /// ::1, localhost). A credential must never travel in clear, and a
+    /// server must not be able to send guichet elsewhere.
+    public static func checkURL(_ url: String) throws(GuichetError) {
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
+              let host = parsed.host, !host.isEmpty else {
+            throw GuichetError(.usage, "invalid URL: \(redactQuery(url))")
         }
+        switch scheme {
+        case "https":
+            return
+        case "http" where isLoopback(host):
+            return
+        case "http":
+            throw GuichetError(.usage, "refusing plain http:// to \(host): use https:// (credentials and documents never travel in clear; http:// is only allowed to this machine)")
+        default:
+            throw GuichetError(.usage, "refusing the URL scheme '\(scheme)' (\(redactQuery(url))): only https:// is allowed")
+        }
+    }
+
+    /// localhost, 127.0.0.0/8 written as four decimal numbers, or ::1.
+    public static func isLoopback(_ host: String) -> Bool {
+        var name = host.lowercased()
+        if name.hasPrefix("[") && name.hasSuffix("]") { name = String(name.dropFirst().dropLast()) }
+        if name == "localhost" || name == "localhost." || name == "::1" || name == "0:0:0:0:0:0:0:1" { return true }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return false }
+        let numbers = parts.compactMap { part -> Int? in
+            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            return Int(part)
+        }
+        return numbers.count == 4 && numbers[0] == 127 && numbers.allSatisfy { $0 <= 255 }
+    }
+
+    // MARK: - Sending
+
+    /// Sends a request, retrying what is safe to retry, within the policy's
+    /// budget:
+    /// - a connection that could not be opened (nothing was sent): a couple
+    ///   of quick attempts; a TLS failure is never retried;
+    /// - 429 (the server refused before doing anything), honouring
+    ///   Retry-After or RateLimit-Reset when it fits in the budget;
+    /// - for idempotent requests only: 500/502/503/504, resets, truncated or
+    ///   timed-out answers, and answers `transientAnswer` rejects.
+    /// A non-idempotent request that failed after it may have reached the
+    /// server throws an error marked `mayHaveLanded` (never retryable).
+    /// The response is returned whatever its status: callers classify it.
+    public func send(_ request: HTTPRequest, policy: RetryPolicy = .standard) async throws(GuichetError) -> HTTPResponse {
+        try HTTPTransport.checkURL(request.url)
+        return try await retrying(idempotent: request.idempotent, policy: policy,
+                                  transientAnswer: request.transientAnswer) { _ in try await self.sendOnce(request) }
     }
 
     /// Streams a GET into `sink` (a file being written, say), without
     /// holding the body in memory. Returns the status and headers; the
-    /// body is only passed on when the status is 200.
-    public func download(_ url: String, headers: [(String, String)] = [],
-                         into sink: @Sendable (ByteBuffer) throws -> Void) async throws(GuichetError) -> HTTPResponse {
-        var request = HTTPClientRequest(url: url)
-        request.method = .GET
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        do {
-            trace("→ GET \(redactQuery(url))")
-            let response = try await client.execute(request, timeout: timeout)
-            let status = Int(response.status.code)
-            let responseHeaders = response.headers.map { ($0.name, $0.value) }
-            if status == 200 {
-                for try await chunk in response.body { try sink(chunk) }
-                trace("← \(status)")
-                return HTTPResponse(status: status, headers: responseHeaders, body: [])
+    /// body is only passed on when the status is 200. Retried like a read;
+    /// `restart` is called before every attempt after the first, so that
+    /// the sink can start over (truncate its file, reset its digest).
+    public func download(_ url: String, headers: [(String, String)] = [], policy: RetryPolicy = .standard,
+                         restart: @escaping @Sendable () throws(GuichetError) -> Void = {},
+                         into sink: @escaping @Sendable (ByteBuffer) throws -> Void) async throws(GuichetError) -> HTTPResponse {
+        try HTTPTransport.checkURL(url)
+        return try await retrying(idempotent: true, policy: policy, transientAnswer: nil) { attempt in
+            if attempt > 1 {
+                do throws(GuichetError) { try restart() } catch { throw AttemptFailure(error: error, cause: .final) }
             }
-            var body = try await response.body.collect(upTo: 1 << 20)
-            trace("← \(status)")
-            return HTTPResponse(status: status, headers: responseHeaders, body: body.readBytes(length: body.readableBytes) ?? [])
-        } catch let error as GuichetError {
-            throw error
-        } catch {
-            throw classify(error).error
+            return try await self.downloadOnce(url, headers: headers, into: sink)
         }
+    }
+
+    /// Why an attempt failed, for deciding whether to try again.
+    private enum Cause {
+        /// Nothing was sent and a wait is unlikely to help (refused, no
+        /// such host, connect timeout).
+        case unreachable
+        /// The request may have reached the server.
+        case maybeSent
+        /// Never retried (TLS failure, interruption, a local write error).
+        case final
     }
 
     private struct AttemptFailure: Error {
         var error: GuichetError
-        /// True when the request certainly never left this machine.
-        var nothingSent: Bool
+        var cause: Cause
+        /// For the retry notice: "503", "connection refused", ...
+        var label: String = ""
+    }
+
+    private func retrying(idempotent: Bool, policy: RetryPolicy, transientAnswer: (@Sendable (HTTPResponse) -> String?)?,
+                          _ attemptOnce: @Sendable (Int) async throws -> HTTPResponse) async throws(GuichetError) -> HTTPResponse {
+        let started = ContinuousClock.now
+        func elapsed() -> Double {
+            let duration = started.duration(to: .now)
+            return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
+        var attempt = 1
+        while true {
+            let wait: Double
+            let label: String
+            do {
+                let response = try await attemptOnce(attempt)
+                let decided: Double?
+                if response.status == 429 {
+                    let delay = retryAfter(response) ?? backoff(attempt, policy)
+                    decided = attempt < policy.attempts && elapsed() + delay <= policy.budget ? delay : nil
+                    label = "429"
+                } else if idempotent && [500, 502, 503, 504].contains(response.status) {
+                    decided = nextWait(attempt, policy, budget: policy.budget, elapsed: elapsed())
+                    label = String(response.status)
+                } else if idempotent, response.status == 200, let reason = transientAnswer?(response) {
+                    decided = nextWait(attempt, policy, budget: policy.budget, elapsed: elapsed())
+                    label = reason
+                } else {
+                    return response
+                }
+                guard let decided else { return response }
+                wait = decided
+            } catch {
+                let failure = error as? AttemptFailure ?? classify(error)
+                // Never again after an interruption: the user asked to stop.
+                if failure.error.kind == .interrupted || Task.isCancelled { throw failure.error }
+                let next: Double?
+                switch failure.cause {
+                case .final:
+                    throw failure.error
+                case .unreachable:
+                    next = nextWait(attempt, policy, budget: policy.unreachableBudget, elapsed: elapsed())
+                case .maybeSent:
+                    guard idempotent else { throw failure.error.landedMaybe() }
+                    next = nextWait(attempt, policy, budget: policy.budget, elapsed: elapsed())
+                }
+                guard let next else { throw failure.error }
+                wait = next
+                label = failure.label
+                trace("↻ after: \(failure.error.message)")
+            }
+            notice(wait, label)
+            try await pause(wait)
+            attempt += 1
+        }
+    }
+
+    /// The backoff before the next attempt, or nil when there are no
+    /// attempts left or the wait would end past the budget.
+    private func nextWait(_ attempt: Int, _ policy: RetryPolicy, budget: Double, elapsed: Double) -> Double? {
+        guard attempt < policy.attempts else { return nil }
+        let wait = backoff(attempt, policy)
+        return elapsed + wait <= budget ? wait : nil
+    }
+
+    /// "retrying in 2 s (503)…" on a terminal; the full story with GUICHET_TRACE.
+    private func notice(_ wait: Double, _ label: String) {
+        let line = "retrying in \(wait >= 1 ? String(Int(wait.rounded())) : String(format: "%.1f", wait)) s (\(label))…"
+        if trace {
+            self.trace("↻ " + line)
+        } else if notices {
+            FileHandle.standardError.write(Data(("guichet: " + line + "\n").utf8))
+        }
     }
 
     private func sendOnce(_ request: HTTPRequest) async throws -> HTTPResponse {
@@ -170,49 +301,108 @@ public final class HTTPTransport: Sendable {
         for (name, value) in request.secretHeaders { outgoing.headers.add(name: name, value: value.reveal()) }
         if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
         let started = ContinuousClock.now
-        trace("→ \(request.method.rawValue) \(redactQuery(request.url))"
+        trace("→ \(request.method.rawValue) \(HTTPTransport.redactQuery(request.url))"
               + request.secretHeaders.map { " \($0.0): ***" }.joined()
               + (request.body.map { " (\($0.count) bytes)" } ?? ""))
-        do {
-            let response = try await client.execute(outgoing, timeout: timeout)
+        let client = client, deadline = NIODeadline.now() + timeout, prepared = outgoing
+        let response = try await withDeadline {
+            let response = try await client.execute(prepared, deadline: deadline)
             var body = try await response.body.collect(upTo: 512 << 20)
             let bytes = body.readBytes(length: body.readableBytes) ?? []
-            trace("← \(response.status.code) (\(bytes.count) bytes, \(started.duration(to: .now)))")
             return HTTPResponse(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: bytes)
-        } catch {
-            throw classify(error)
+        }
+        trace("← \(response.status) (\(response.body.count) bytes, \(started.duration(to: .now)))")
+        return response
+    }
+
+    private func downloadOnce(_ url: String, headers: [(String, String)],
+                              into sink: @escaping @Sendable (ByteBuffer) throws -> Void) async throws -> HTTPResponse {
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        trace("→ GET \(HTTPTransport.redactQuery(url))")
+        let client = client, deadline = NIODeadline.now() + timeout, prepared = request
+        let response = try await withDeadline {
+            let response = try await client.execute(prepared, deadline: deadline)
+            let status = Int(response.status.code)
+            let responseHeaders = response.headers.map { ($0.name, $0.value) }
+            if status == 200 {
+                for try await chunk in response.body {
+                    // A local failure (disk full) is final: no retry cures it.
+                    do { try sink(chunk) } catch { throw AttemptFailure(error: error as? GuichetError ?? GuichetError(.io, "\(error)"), cause: .final) }
+                }
+                return HTTPResponse(status: status, headers: responseHeaders, body: [])
+            }
+            var body = try await response.body.collect(upTo: 1 << 20)
+            return HTTPResponse(status: status, headers: responseHeaders, body: body.readBytes(length: body.readableBytes) ?? [])
+        }
+        trace("← \(response.status)")
+        return response
+    }
+
+    /// Runs one attempt under the overall deadline: AsyncHTTPClient's own
+    /// deadline stops at the response head, and its read timeout only
+    /// bounds the silence between two bytes, so a body that trickles a
+    /// byte at a time would never end without this.
+    private func withDeadline(_ body: @escaping @Sendable () async throws -> HTTPResponse) async throws -> HTTPResponse {
+        let nanoseconds = UInt64(max(0, timeout.nanoseconds))
+        return try await withThrowingTaskGroup(of: HTTPResponse?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(nanoseconds: nanoseconds)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let response = first else {
+                throw HTTPClientError.deadlineExceeded
+            }
+            return response
         }
     }
 
     private func classify(_ error: any Error) -> AttemptFailure {
+        if let error = error as? GuichetError { return AttemptFailure(error: error, cause: .final) }
         if error is CancellationError || (error as? HTTPClientError) == .cancelled {
-            return AttemptFailure(error: GuichetError(.interrupted, "the request was cancelled"), nothingSent: false)
+            return AttemptFailure(error: GuichetError(.interrupted, "the request was cancelled"), cause: .final)
         }
         if let error = error as? HTTPClientError {
             switch error {
             case .connectTimeout, .getConnectionFromPoolTimeout:
-                return AttemptFailure(error: GuichetError(.network, "could not connect to the server (timed out)", retryable: true), nothingSent: true)
+                return AttemptFailure(error: GuichetError(.network, "could not connect to the server (timed out)", retryable: true),
+                                      cause: .unreachable, label: "connect timeout")
             case .readTimeout, .deadlineExceeded:
-                return AttemptFailure(error: GuichetError(.timeout, "the server did not answer in time", retryable: true), nothingSent: false)
+                return AttemptFailure(error: GuichetError(.timeout, "the server did not answer in full within \(timeout.nanoseconds / 1_000_000_000) s (GUICHET_HTTP_TIMEOUT)", retryable: true),
+                                      cause: .maybeSent, label: "timeout")
             case .remoteConnectionClosed:
-                return AttemptFailure(error: GuichetError(.network, "the server closed the connection before answering in full", retryable: true), nothingSent: false)
+                return AttemptFailure(error: GuichetError(.network, "the server closed the connection before answering in full", retryable: true),
+                                      cause: .maybeSent, label: "connection closed")
             case .invalidURL, .emptyHost, .emptyScheme:
-                return AttemptFailure(error: GuichetError(.usage, "invalid URL"), nothingSent: true)
+                return AttemptFailure(error: GuichetError(.usage, "invalid URL"), cause: .final)
+            case .tlsHandshakeTimeout:
+                return AttemptFailure(error: GuichetError(.network, "TLS failure: the handshake with the server timed out"), cause: .final)
             default:
                 break
             }
         }
         let text = String(describing: error)
+        if text.contains("NIOSSL") || text.contains("TLS") || text.contains("certificate") || text.contains("handshake") {
+            return AttemptFailure(error: GuichetError(.network, "TLS failure: the server's certificate could not be verified (\(shortReason(text)))"), cause: .final)
+        }
         // Connection refused / unreachable / DNS: the request was never sent.
+        let noHost = ["UnknownHost", "DNS error", "dnsAError", "No address", "Name or service not known"]
+        if noHost.contains(where: text.contains) {
+            return AttemptFailure(error: GuichetError(.network, "could not connect to the server: no such host (\(shortReason(text)))", retryable: true),
+                                  cause: .unreachable, label: "no such host")
+        }
         let connectFailure = ["NIOConnectionError", "connection refused", "Connection refused", "connectTimeout",
-                              "ECONNREFUSED", "Network is unreachable", "No address", "dnsAError", "SingleConnectionFailure"]
+                              "ECONNREFUSED", "Network is unreachable", "SingleConnectionFailure", "No route to host"]
         if connectFailure.contains(where: text.contains) {
-            return AttemptFailure(error: GuichetError(.network, "could not connect to the server (\(shortReason(text)))", retryable: true), nothingSent: true)
+            let reason = text.contains("refused") ? "connection refused" : shortReason(text)
+            return AttemptFailure(error: GuichetError(.network, "could not connect to the server (\(reason))", retryable: true),
+                                  cause: .unreachable, label: "could not connect")
         }
-        if text.contains("NIOSSL") || text.contains("TLS") || text.contains("certificate") {
-            return AttemptFailure(error: GuichetError(.network, "TLS failure: the server's certificate could not be verified (\(shortReason(text)))"), nothingSent: true)
-        }
-        return AttemptFailure(error: GuichetError(.network, "the connection failed: \(shortReason(text))", retryable: true), nothingSent: false)
+        return AttemptFailure(error: GuichetError(.network, "the connection failed: \(shortReason(text))", retryable: true),
+                              cause: .maybeSent, label: "connection failed")
     }
 
     private func shortReason(_ text: String) -> String {
@@ -227,10 +417,10 @@ public final class HTTPTransport: Sendable {
     /// Retry-After (seconds or HTTP date: only seconds are honoured) or
     /// RateLimit-Reset (epoch seconds).
     private func retryAfter(_ response: HTTPResponse) -> Double? {
-        if let value = response.header("Retry-After"), let seconds = Double(value.trimmingCharacters(in: .whitespaces)) {
+        if let value = response.header("Retry-After"), let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds.isFinite {
             return max(0, seconds)
         }
-        if let value = response.header("RateLimit-Reset"), let reset = Double(value) {
+        if let value = response.header("RateLimit-Reset"), let reset = Double(value), reset.isFinite {
             let delta = reset - Date().timeIntervalSince1970
             // Some servers send a delay rather than an epoch.
             return max(0, delta > 0 && delta < 3600 ? delta : min(reset, 60))
@@ -240,7 +430,7 @@ public final class HTTPTransport: Sendable {
 
     private func pause(_ seconds: Double) async throws(GuichetError) {
         do {
-            try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
+            try await Task.sleep(nanoseconds: UInt64(max(0, min(seconds, 3600)) * 1e9))
         } catch {
             throw GuichetError(.interrupted, "interrupted while waiting to retry")
         }
@@ -252,9 +442,8 @@ public final class HTTPTransport: Sendable {
     }
 
     /// Pre-signed URLs carry their signature in the query: never print it.
-    private func redactQuery(_ url: String) -> String {
+    public static func redactQuery(_ url: String) -> String {
         guard let question = url.firstIndex(of: "?") else { return url }
         return String(url[..<question]) + "?…"
     }
 }
-
