@@ -77,8 +77,31 @@ local value_of = {
 }
 local aliases = { "text", "checked", "yesNo", "integerNumber", "decimalNumber", "choice" }
 
+-- An answer without the shape the API documents (a hostile or broken
+-- server) is an error that says what is wrong, of kind "protocol", rather
+-- than a Lua error from deep in here. No position: no line of the script
+-- is at fault.
+local function malformed(what, value, expected)
+  local problem = value == nil and "is missing" or ("is a %s, not %s"):format(type(value), expected)
+  guichet.raise("protocol", ("the server's answer is malformed: %s %s"):format(what, problem), 0)
+end
+
+local function check_list(what, value)
+  if value ~= nil and type(value) ~= "table" then malformed(what, value, "a list") end
+  return value
+end
+
+local function check_table(what, value)
+  if type(value) ~= "table" then malformed(what, value, "an object") end
+  return value
+end
+
 local function wrap_file(file, owner)
   if file == nil then return nil end
+  check_table("a file", file)
+  for _, field in ipairs { "url", "filename", "checksum" } do
+    if type(file[field]) ~= "string" then malformed("file." .. field, file[field], "a string") end
+  end
   setmetatable(file, File)
   file.size = math.tointeger(tonumber(file.byteSizeBigInt))
   file_owner[file] = owner
@@ -89,6 +112,9 @@ local wrap_champs
 
 -- Gives every champ a `value` of its natural Lua type.
 local function wrap_champ(champ, owner)
+  check_table("a champ", champ)
+  check_list("champ.files", champ.files)
+  check_list("champ.rows", champ.rows)
   if champ.files then
     for _, f in ipairs(champ.files) do wrap_file(f, owner) end
   end
@@ -115,6 +141,7 @@ end
 
 function wrap_champs(list, owner)
   if list == nil then return nil end
+  check_list("champs", list)
   for _, champ in ipairs(list) do wrap_champ(champ, owner) end
   return setmetatable(list, Champs)
 end
@@ -142,6 +169,13 @@ end
 
 local function wrap_dossier(d)
   if d == nil then return nil end
+  check_table("the dossier", d)
+  if math.type(d.number) ~= "integer" then malformed("dossier.number", d.number, "an integer") end
+  check_list("dossier.messages", d.messages)
+  for _, message in ipairs(d.messages or {}) do
+    check_table("a message", message)
+    check_list("message.attachments", message.attachments)
+  end
   setmetatable(d, Dossier)
   local owner = d.number
   wrap_champs(d.champs, owner)
@@ -658,23 +692,30 @@ local function fresh_file(file)
   return nil
 end
 
-function File:download(path)
-  if getmetatable(self) ~= File then raise_usage("calling 'download' on bad self (File expected)", 2) end
-  path = path or self.filename
-  check_string("download", 1, path, "path")
-  local status, written = core.download(self, path)
+-- Downloads one file: to `path` when the user gave one (used as given),
+-- else into `folder` under `name` or the server's name, which the Swift
+-- half makes safe. An expired URL is renewed once.
+local function fetch(file, path, folder, name)
+  local status, written = core.download(file, path, folder, name)
   if status == "expired" then
-    local fresh = fresh_file(self)
-    if not fresh then guichet.raise("not_found", self.filename .. ": its URL expired and the file is no longer on the dossier", 2) end
-    self.url = fresh.url
-    status, written = core.download(self, path)
-    if status == "expired" then guichet.raise("http", self.filename .. ": the storage refused even a fresh URL", 2) end
+    local fresh = fresh_file(file)
+    if not fresh then guichet.raise("not_found", file.filename .. ": its URL expired and the file is no longer on the dossier", 3) end
+    file.url = fresh.url
+    status, written = core.download(file, path, folder, name)
+    if status == "expired" then guichet.raise("http", file.filename .. ": the storage refused even a fresh URL", 3) end
   end
   return written, status
 end
+
+function File:download(path)
+  if getmetatable(self) ~= File then raise_usage("calling 'download' on bad self (File expected)", 2) end
+  if path ~= nil then check_string("download", 1, path, "path") end
+  return fetch(self, path, path == nil and "." or nil)
+end
 help.fn { name = "File:download", signature = "file:download([path]) -> path, status", value = File.download,
   summary = "Writes the file atomically after checking its MD5; skips a file already there with the same checksum\n"
-    .. "(status \"skipped\"); fetches a fresh URL when this one expired." }
+    .. "(status \"skipped\"); fetches a fresh URL when this one expired. Without path: into the current folder under\n"
+    .. "the server's file name made safe (see Dossier:download); a path you give is used as given." }
 
 function File.__tostring(f)
   return ("<File %s · %s · %s bytes>"):format(f.filename, f.contentType or "?", tostring(f.size or "?"))
@@ -682,28 +723,42 @@ end
 
 function Dossier:download(opts)
   opts = options("download", 1, opts, set("dir"))
-  local dir = (opts.dir or ".") .. "/" .. self.number
-  -- Files sharing a name are told apart by their checksum, so that a name
-  -- always means the same content from one run to the next.
-  local uses = {}
-  for _, file in ipairs(self.files or {}) do uses[file.filename] = (uses[file.filename] or 0) + 1 end
-  local results, done = {}, {}
-  for _, file in ipairs(self.files or {}) do
-    local name = file.filename
-    if uses[name] > 1 then
-      local tag = file.checksum:gsub("[^%w]", ""):sub(1, 8)
-      name = name:find("%.[^.]*$") and name:gsub("(%.[^.]*)$", "-" .. tag .. "%1") or (name .. "-" .. tag)
+  if opts.dir ~= nil then check_string("download", 1, opts.dir, "option 'dir' to be a folder, a string") end
+  local folder = (opts.dir or ".") .. "/" .. self.number
+  -- The server's names are made safe first (core.safe_name: last component,
+  -- no control characters, no leading dot, at most 255 bytes). Files that
+  -- then share a name are told apart by their checksum, so that a name
+  -- always means the same content from one run to the next; whatever still
+  -- clashes gets " (2)", " (3)"... Nothing ever overwrites another file of
+  -- the same dossier.
+  local safe, uses = {}, {}
+  for i, file in ipairs(self.files or {}) do
+    safe[i] = core.safe_name(file.filename)
+    uses[safe[i]] = (uses[safe[i]] or 0) + 1
+  end
+  local results, taken = {}, {}
+  for i, file in ipairs(self.files or {}) do
+    local name = safe[i]
+    if uses[name] > 1 then name = core.safe_name(file.filename, "-" .. file.checksum:gsub("[^%w]", ""):sub(1, 8)) end
+    local n = 1
+    while taken[name] and taken[name] ~= file.checksum do
+      n = n + 1
+      name = core.safe_name(file.filename, " (" .. n .. ")")
     end
-    if done[name] then goto continue end  -- the same file listed twice
-    done[name] = true
-    local path, status = file:download(dir .. "/" .. name)
-    results[#results + 1] = { path = path, status = status, origin = file.origin }
-    ::continue::
+    if not taken[name] then  -- else the same file listed twice
+      taken[name] = file.checksum
+      local path, status = fetch(file, nil, folder, name)
+      results[#results + 1] = { path = path, status = status, origin = file.origin }
+    end
   end
   return results
 end
 help.fn { name = "Dossier:download", signature = "dossier:download{dir=} -> {{path=, status=, origin=}, ...}", value = Dossier.download,
-  summary = "Downloads every file of the dossier (champs, annotations, messages, attestation) into dir/<number>/." }
+  summary = "Downloads every file of the dossier (champs, annotations, messages, attestation) into dir/<number>/.\n"
+    .. "A name the server gives is never a path: only its last part is kept, control characters become _, a leading\n"
+    .. "dot becomes _ (.bashrc -> _bashrc), . and .. become file, and it is cut to 255 bytes keeping the extension.\n"
+    .. "Files sharing a name get -<checksum> (then \" (2)\"...) before the extension; none overwrites another.\n"
+    .. "Nothing is written outside the folder, nor through a symbolic link. Files follow your umask." }
 
 function Dossier.__tostring(d)
   local who = d.demandeur and d.demandeur.prenom and (d.demandeur.prenom .. " " .. (d.demandeur.nom or ""))

@@ -142,10 +142,25 @@ extension DSClient {
         return DirectUpload(url: url, headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, signedBlobId: signed)
     }
 
+    /// Downloads a file into `folder` under the name the server gave it
+    /// (or `name`), made safe by SafeFileName: never a path, never outside
+    /// the folder, never through a symbolic link planted there.
+    public func download(_ file: DSFile, into folder: String, name: String? = nil) async throws(GuichetError) -> DownloadOutcome {
+        let place = try Files.place(name ?? file.filename, in: folder)
+        switch try await download(file, to: place.write) {
+        case .downloaded(_, let bytes): return .downloaded(path: place.shown, bytes: bytes)
+        case .skipped: return .skipped(path: place.shown)
+        case .urlExpired: return .urlExpired
+        }
+    }
+
     /// Downloads a file to `path` atomically, checking its MD5; a file
-    /// already there with the same checksum is left alone.
+    /// already there with the same checksum is left alone. The new file
+    /// follows the user's umask, like any file they create.
     public func download(_ file: DSFile, to path: String) async throws(GuichetError) -> DownloadOutcome {
-        if Files.exists(path), (try? DSClient.checksum(ofFile: path)) == file.checksum {
+        // Only a regular file counts as already there (a symbolic link is
+        // replaced by the download, never read or written through).
+        if Files.isRegularFileItself(path), (try? DSClient.checksum(ofFile: path)) == file.checksum {
             return .skipped(path: path)
         }
         try Files.makeDirectories(AtomicFileWriter.directory(of: path))

@@ -13,18 +13,37 @@ public final class AtomicFileWriter: @unchecked Sendable {  // used by one task 
     private var descriptor: Int32
     private var finished = false
 
-    /// - Parameter mode: permissions of the new file (0600 for secrets).
-    public init(path: String, mode: mode_t = 0o644) throws(GuichetError) {
+    /// - Parameter mode: exact permissions of the new file (0600 for
+    ///   secrets); nil for an ordinary document, which follows the user's
+    ///   umask (0666 & ~umask, as `cp` or `curl -o` would create it).
+    public init(path: String, mode: mode_t? = nil) throws(GuichetError) {
         self.path = path
         let directory = AtomicFileWriter.directory(of: path)
-        var template = Array("\(directory)/.\(AtomicFileWriter.basename(of: path)).part-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            throw GuichetError(.io, "cannot create a file in \(directory): \(String(cString: strerror(errno)))")
+        // The temporary name starts with a dot (a name made by SafeFileName
+        // never does) and stays well under NAME_MAX whatever the final name.
+        let stem = "\(directory)/.\(SafeFileName.prefix(AtomicFileWriter.basename(of: path), bytes: 100)).part-"
+        var made: (Int32, String)?
+        for _ in 0..<100 {
+            let candidate = stem + AtomicFileWriter.randomTag()
+            // O_EXCL|O_NOFOLLOW: never open something planted at the temporary name.
+            let fd = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode ?? 0o666)
+            if fd >= 0 { made = (fd, candidate); break }
+            if errno != EEXIST && errno != EINTR {
+                throw GuichetError(.io, "cannot create a file in \(directory): \(String(cString: strerror(errno)))")
+            }
+        }
+        guard let (fd, temporary) = made else {
+            throw GuichetError(.io, "cannot create a file in \(directory): no free temporary name")
         }
         descriptor = fd
-        temporaryPath = String(cString: template)
-        fchmod(fd, mode)
+        temporaryPath = temporary
+        // An explicit mode is exact (a secret stays 0600 whatever the umask).
+        if let mode { fchmod(fd, mode) }
+    }
+
+    static func randomTag() -> String {
+        let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        return String((0..<10).map { _ in letters[Int.random(in: 0..<letters.count)] })
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(GuichetError) {
@@ -79,7 +98,7 @@ public final class AtomicFileWriter: @unchecked Sendable {  // used by one task 
     deinit { abort() }
 
     /// Writes `bytes` to `path` atomically.
-    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(GuichetError) {
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t? = nil) throws(GuichetError) {
         let writer = try AtomicFileWriter(path: path, mode: mode)
         try writer.write(bytes)
         try writer.commit()
@@ -145,6 +164,43 @@ public enum Files {
         var bytes: [UInt8] = []
         try read(path) { bytes.append(contentsOf: $0) }
         return bytes
+    }
+
+    /// Whether `path` itself (not what a symbolic link there points to) is a regular file.
+    public static func isRegularFileItself(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Where to write a file that someone else (a server) named, inside
+    /// `folder`, which is created if needed: `write` is the path to open
+    /// (in the folder's resolved location), `shown` the one to show the
+    /// user. The name goes through SafeFileName; the folder itself must be
+    /// a real folder, not a symbolic link planted in its place.
+    public static func place(_ name: String, in folder: String) throws(GuichetError) -> (write: String, shown: String) {
+        let safe = SafeFileName.make(name)
+        try makeDirectories(folder)
+        var info = stat()
+        guard lstat(folder, &info) == 0 else {
+            throw GuichetError(.io, "cannot use folder \(folder): \(String(cString: strerror(errno)))")
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR: break
+        case S_IFLNK: throw GuichetError(.io, "refusing to write into \(folder): it is a symbolic link, not a folder")
+        default: throw GuichetError(.io, "cannot write into \(folder): it is not a folder")
+        }
+        guard let resolved = realpath(folder, nil) else {
+            throw GuichetError(.io, "cannot use folder \(folder): \(String(cString: strerror(errno)))")
+        }
+        let real = String(cString: resolved)
+        free(resolved)
+        let target = (real == "/" ? "" : real) + "/" + safe
+        // Belt and braces: the file's parent is the folder, and nothing else.
+        guard AtomicFileWriter.directory(of: target) == real, AtomicFileWriter.basename(of: target) == safe else {
+            throw GuichetError(.io, "refusing to write \(safe) outside \(folder)")
+        }
+        let shown = folder == "." ? safe : (folder.hasSuffix("/") ? folder + safe : folder + "/" + safe)
+        return (target, shown)
     }
 
     /// Creates a folder and its parents.

@@ -111,13 +111,21 @@ enum DSCoreModule {
                 }
             }
 
-            // download(file, path) -> "downloaded"|"skipped"|"expired", path, bytes
+            // download(file, path) or download(file, nil, folder [, name])
+            //   -> "downloaded"|"skipped"|"expired", path, bytes
+            // A path is the user's and is used as given; a folder gets the
+            // server's file name (or `name`), made safe by SafeFileName.
             state.setFunction("download", in: -1) { call in
                 try call.table(1)
-                let path = try call.string(2)
+                let path = try call.optionalString(2)
+                let folder = path == nil ? try call.string(3) : nil
+                let name = try call.optionalString(4)
                 let file = try readFile(call, at: 1)
                 let client = try DSSettings.of(call.state).client
-                return call.await({ try await client.download(file, to: path) }) { state, outcome in
+                return call.await({
+                    if let path { return try await client.download(file, to: path) }
+                    return try await client.download(file, into: folder ?? ".", name: name)
+                }) { state, outcome in
                     switch outcome {
                     case .downloaded(let path, let bytes):
                         state.push("downloaded"); state.push(path); state.push(bytes)
@@ -128,6 +136,12 @@ enum DSCoreModule {
                     }
                     return 3
                 }
+            }
+
+            // safe_name(name [, suffix]) -> the name a download into a folder would use
+            state.setFunction("safe_name", in: -1) { call in
+                call.state.push(SafeFileName.make(try call.string(1), suffix: try call.optionalString(2) ?? ""))
+                return 1
             }
 
             // config([changes]) -> the settings (never the token itself)

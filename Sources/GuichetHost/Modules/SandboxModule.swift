@@ -194,6 +194,22 @@ enum SandboxModule {
             state.setFunction("expire_urls", in: -1) { call in
                 admin(call, try server(call), "/__sandbox/ds/expire-urls", .object([]))
             }
+            // sandbox.hostile{{field=, value=|values={...}|remove=true, operation=}, ...}:
+            // DS answers are rewritten as a hostile server would (every field
+            // `field` gets the value, or is removed); sandbox.hostile() stops.
+            state.setFunction("hostile", in: -1) { call in
+                let server = try server(call)
+                let rules = call.isNoneOrNil(1) ? Array("[]".utf8) : try DSCoreModule.encodeVariables(call, at: 1)
+                let body = Array("{\"rules\":".utf8) + rules + Array("}".utf8)
+                return call.await({
+                    let response = try await HTTPTransport.shared.send(HTTPRequest(
+                        method: .POST, url: server.baseURL + "/__sandbox/ds/hostile", headers: [("Content-Type", "application/json")],
+                        body: body, idempotent: false))
+                    guard (200..<300).contains(response.status) else {
+                        throw GuichetError(.usage, "sandbox.hostile: rules are {field=, value=} or {field=, values={...}} or {field=, remove=true}")
+                    }
+                }) { _, _ in 0 }
+            }
             // sandbox.rate_limit(n): requests per minute per token before 429
             state.setFunction("rate_limit", in: -1) { call in
                 admin(call, try server(call), "/__sandbox/ds/rate-limit", .object([("per_minute", .int(try call.integer(1)))]))

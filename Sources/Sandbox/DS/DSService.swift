@@ -15,6 +15,8 @@ final class DSService: Sendable {
     let world: DSWorld
     let graphQL: SandboxGraphQL
     let faults: Faults
+    /// Rewrites answers when the sandbox plays a hostile server (DSHostile.swift).
+    let hostility = Hostility()
     let storageURL = Mutex("http://127.0.0.1")
     /// Requests per minute per token before 429.
     let rateLimit = Mutex(400)
@@ -84,6 +86,12 @@ final class DSService: Sendable {
             self.world.lock.withLock { self.world.reset(to: fresh) }
             return Response(status: .noContent)
         }
+        // Admin: play a hostile server ({"rules": [...]}, see Hostility; [] stops).
+        router.post("/__sandbox/ds/hostile") { request, _ -> Response in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 20)
+            return Response(status: self.hostility.configure(Data(buffer: body)) ? .noContent : .badRequest)
+        }
         router.post("/__sandbox/ds/expire-urls") { _, _ -> Response in
             self.world.lock.withLock { self.world.urlsValidAfter = Date() }
             return Response(status: .noContent)
@@ -152,7 +160,7 @@ final class DSService: Sendable {
             record.rejected = errors["errors"]?.arrayValue?.compactMap { $0["message"]?.stringValue } ?? ["rejected"]
             return json(.ok, errors)
         case .answer(let value):
-            let bytes = value.serialized()
+            let bytes = hostility.apply(to: value, operation: operationName).serialized()
             if case .truncate = fault {
                 // Announce the whole body, send half of it, then fail.
                 let half = ByteBuffer(bytes: bytes.prefix(bytes.count / 2))
