@@ -20,6 +20,12 @@ enum ProcessExit {
     static func install() {
         guard !installed else { return }
         installed = true
+        // A parent may have started us with these blocked (some process
+        // launchers do): Ctrl-C and SIGTERM would then never arrive.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&signals, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
         atexit {
             ProcessExit.finishRefreshes()
             ProcessExit.removeSandboxFolder()

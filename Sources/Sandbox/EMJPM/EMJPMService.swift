@@ -120,7 +120,10 @@ final class EMJPMService: Sendable {
         router.post("/api/oauth/token") { request, _ -> Response in
             var request = request
             self.faults.record(.init(method: "POST", path: "/api/oauth/token", operationName: nil, hadAuthorization: false, rejected: []))
-            if let answer = await self.faults.response(for: self.faults.take("/api/oauth")) { return answer }
+            let fault = self.faults.take("/api/oauth")
+            // A slow token endpoint: the request is logged, the answer (and the rotation) comes later.
+            if case .slow(let seconds) = fault { try await Task.sleep(nanoseconds: UInt64(seconds * 1e9)) }
+            if let answer = await self.faults.response(for: fault) { return answer }
             guard request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true else {
                 return self.oauthError(.badRequest, "invalid_request", "Invalid request: content must be application/x-www-form-urlencoded")
             }
