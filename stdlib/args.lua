@@ -16,24 +16,38 @@ function args.set(...)
   return s
 end
 
---- args.options(fname, position, opts, allowed) -> opts (or {} when nil):
--- a table with only the allowed keys. `level` blames the caller's caller.
+--- args.describe(v) -> a short text for v in an error message. Runs no
+-- metamethod: a __tostring or __name that raises cannot turn a usage error
+-- into an error inside guichet.
+function args.describe(v)
+  local t = type(v)
+  if t == "string" then return v end
+  if t == "number" or t == "boolean" or t == "nil" then return tostring(v) end
+  return t
+end
+
+--- args.options(fname, position, opts, allowed) -> a plain copy of opts
+-- ({} when opts is nil) with only the allowed keys. The table is read raw:
+-- a proxy's __index, __pairs or __tostring are never run, so the copy holds
+-- what the caller wrote. `level` blames the caller's caller.
 function args.options(fname, position, opts, allowed, level)
   level = (level or 1) + 2
   if opts == nil then return {} end
   if type(opts) ~= "table" then
     args.raise(("bad argument #%d to '%s' (table expected, got %s)"):format(position, fname, type(opts)), level)
   end
-  for key in pairs(opts) do
+  local copy = {}
+  for key, value in next, opts do
     if not allowed[key] then
       local names = {}
       for name in pairs(allowed) do names[#names + 1] = name end
       table.sort(names)
       args.raise(("bad argument #%d to '%s' (unknown option '%s'; options are %s)")
-        :format(position, fname, tostring(key), table.concat(names, ", ")), level)
+        :format(position, fname, args.describe(key), table.concat(names, ", ")), level)
     end
+    copy[key] = value
   end
-  return opts
+  return copy
 end
 
 return args

@@ -35,17 +35,21 @@ local function key_name(k)
 end
 
 -- Checks opts against `allowed` and returns a complete options table,
--- or nil and an error message.
+-- or nil and an error message. Tables are read raw: no metamethod of the
+-- caller's (a __pairs, __index or __tostring that raises) runs here.
 local function read_options(opts, allowed)
   if opts == nil then opts = {} end
   if type(opts) ~= "table" then return nil, "table expected, got " .. type(opts) end
-  for k, v in pairs(opts) do
+  local copy = {}
+  for k, v in next, opts do
     local expected = allowed[k]
     if not expected then return nil, "unknown option '" .. key_name(k) .. "'" end
     if type(v) ~= expected then
       return nil, string.format("option '%s' must be a %s, got %s", k, expected, type(v))
     end
+    copy[k] = v
   end
+  opts = copy
 
   local o = { sep = opts.sep or ",", eol = opts.eol or "\r\n", bom = opts.bom or false }
   if #o.sep ~= 1 or o.sep:find('["\r\n]') then
@@ -56,7 +60,8 @@ local function read_options(opts, allowed)
   end
   if allowed.columns == "table" and opts.columns then
     o.columns = {}
-    for i, name in ipairs(opts.columns) do
+    for i = 1, rawlen(opts.columns) do
+      local name = rawget(opts.columns, i)
       if type(name) ~= "string" or not utf8.len(name) then
         return nil, "option 'columns' must be a list of UTF-8 strings (item " .. i .. " is not)"
       end
@@ -135,12 +140,12 @@ end
 local function row_values(row, o)
   if o.columns then
     local values = {}
-    for i, name in ipairs(o.columns) do values[i] = row[name] end
+    for i, name in ipairs(o.columns) do values[i] = rawget(row, name) end
     return values, o.columns, #o.columns
   end
   -- an array row; nils are allowed, so look for the last index ourselves
-  local n = #row
-  for k in pairs(row) do
+  local n = rawlen(row)
+  for k in next, row do
     if math.type(k) ~= "integer" or k < 1 then
       return nil, "row has key '" .. key_name(k) .. "' but the writer has no columns"
     end
@@ -253,8 +258,8 @@ end
 local function write_rows(w, rows)
   local ok, err
   if type(rows) == "table" then
-    for i = 1, #rows do
-      ok, err = write_row(w, rows[i])
+    for i = 1, rawlen(rows) do  -- raw: no __len or __index of the caller's runs here
+      ok, err = write_row(w, rawget(rows, i))
       if not ok then return nil, "row " .. i .. ": " .. err end
     end
   elseif type(rows) == "function" then
@@ -312,6 +317,9 @@ end
 
 -- Gives up: removes the temporary file and leaves the destination alone.
 function Writer:abort()
+  if getmetatable(self) ~= Writer then
+    raise_usage("calling 'abort' on bad self (csv writer expected, got " .. type(self) .. ")", 2)
+  end
   if self.closed then return end
   self.closed = true
   if self.temp_path then
@@ -372,7 +380,9 @@ function csv.reader(source, opts)
     text = file:read("a")
     file:close()
   elseif io.type(source) == "file" then
-    text = source:read("a")
+    local read_err
+    text, read_err = source:read("a")
+    if not text then error("csv: cannot read the file: " .. tostring(read_err or "not open for reading"), 2) end
   else
     raise_usage("bad argument #1 to 'reader' (string or file expected, got "
       .. (io.type(source) or type(source)) .. ")", 2)

@@ -31,7 +31,15 @@ local file_owner = setmetatable({}, { __mode = "k" })
 -- Arguments
 
 local args = require "guichet.args"
-local raise_usage, options, set = args.raise, args.options, args.set
+local raise_usage, options, set, describe = args.raise, args.options, args.set, args.describe
+
+-- Methods called on something else than their object (d.accept(x), a
+-- copy of a method kept in a variable) say so instead of failing inside.
+local function check_self(self, mt, method)
+  if getmetatable(self) ~= mt then
+    raise_usage(("calling '%s' on bad self (%s expected, got %s)"):format(method, mt.__name, type(self)), 3)
+  end
+end
 
 local function check_number(fname, position, value, what)
   if math.type(value) ~= "integer" then
@@ -300,25 +308,40 @@ end
 local dossier_options = set("state", "archived", "created_since", "updated_since", "after", "page_size")
 local states = set("en_construction", "en_instruction", "accepte", "refuse", "sans_suite")
 
+-- Blames the first line outside guichet's stdlib (the caller's).
 local function check_date(fname, name, value)
   if value ~= nil and (type(value) ~= "string" or not value:match("^%d%d%d%d%-%d%d%-%d%d")) then
     raise_usage(("bad argument #1 to '%s' (%s must be an ISO 8601 date or date-time such as \"2024-01-31T00:00:00Z\", got %s)")
-      :format(fname, name, type(value) == "string" and ("%q"):format(value) or type(value)), 4)
+      :format(fname, name, type(value) == "string" and ("%q"):format(value) or type(value)), 2)
+  end
+end
+
+local function check_page_size(fname, size)
+  if math.type(size) ~= "integer" or size < 1 or size > 100 then
+    raise_usage(("bad argument #1 to '%s' (page_size must be an integer from 1 to 100)"):format(fname), 2)
+  end
+end
+
+local function check_cursor(fname, after)
+  if after ~= nil and type(after) ~= "string" then
+    raise_usage(("bad argument #1 to '%s' (after must be a cursor string, got %s)"):format(fname, type(after)), 2)
   end
 end
 
 local function dossier_variables(fname, opts)
-  options(fname, 1, opts, dossier_options)
+  opts = options(fname, 1, opts, dossier_options)
   check_date(fname, "created_since", opts.created_since)
   check_date(fname, "updated_since", opts.updated_since)
   if opts.state ~= nil and not states[opts.state] then
     raise_usage(("bad argument #1 to '%s' (state must be one of en_construction, en_instruction, accepte, refuse, sans_suite; got %s)")
-      :format(fname, tostring(opts.state)), 3)
+      :format(fname, describe(opts.state)), 3)
+  end
+  if opts.archived ~= nil and type(opts.archived) ~= "boolean" then
+    raise_usage(("bad argument #1 to '%s' (archived must be true or false, got %s)"):format(fname, type(opts.archived)), 3)
   end
   local size = opts.page_size or 100
-  if math.type(size) ~= "integer" or size < 1 or size > 100 then
-    raise_usage(("bad argument #1 to '%s' (page_size must be an integer from 1 to 100)"):format(fname), 3)
-  end
+  check_page_size(fname, size)
+  check_cursor(fname, opts.after)
   return { first = size, state = opts.state, archived = opts.archived,
     createdSince = opts.created_since, updatedSince = opts.updated_since }, opts.after
 end
@@ -364,6 +387,7 @@ local function dossier_iterator(next_page)
 end
 
 function Demarche:pages(opts)
+  check_self(self, Demarche, "pages")
   local variables, after = dossier_variables("pages", opts)
   return dossier_pages(pages_of("getDemarcheDossiers", "demarche", self.number, variables, after))
 end
@@ -374,6 +398,7 @@ help.fn { name = "Demarche:pages", signature = "demarche:pages{state=, archived=
   example = "for page in dem:pages{updated_since = since, after = saved} do ...; save(page.end_cursor) end" }
 
 function Demarche:dossiers(opts)
+  check_self(self, Demarche, "dossiers")
   local variables, after = dossier_variables("dossiers", opts)
   return dossier_iterator(pages_of("getDemarcheDossiers", "demarche", self.number, variables, after))
 end
@@ -390,6 +415,8 @@ help.fn { name = "Demarche:dossiers", signature = "demarche:dossiers{state=, arc
 local function deleted_iterator(operation, field, number, fname, opts)
   opts = options(fname, 1, opts, set("since", "after", "page_size"))
   check_date(fname, "since", opts.since)
+  check_page_size(fname, opts.page_size or 100)
+  check_cursor(fname, opts.after)
   return node_iterator(page_iterator(function(cursor)
     return request(operation, { number = number, first = opts.page_size or 100, after = cursor,
       deletedSince = opts.since }).demarche[field]
@@ -397,6 +424,7 @@ local function deleted_iterator(operation, field, number, fname, opts)
 end
 
 function Demarche:deleted_dossiers(opts)
+  check_self(self, Demarche, "deleted_dossiers")
   return deleted_iterator("getDemarcheDeletedDossiers", "deletedDossiers", self.number, "deleted_dossiers", opts)
 end
 help.fn { name = "Demarche:deleted_dossiers", signature = "demarche:deleted_dossiers{since=, after=}", value = Demarche.deleted_dossiers,
@@ -404,6 +432,7 @@ help.fn { name = "Demarche:deleted_dossiers", signature = "demarche:deleted_doss
   api = "query getDemarcheDeletedDossiers (Demarche.deletedDossiers)" }
 
 function Demarche:pending_deleted_dossiers(opts)
+  check_self(self, Demarche, "pending_deleted_dossiers")
   return deleted_iterator("getDemarchePendingDeletedDossiers", "pendingDeletedDossiers", self.number, "pending_deleted_dossiers", opts)
 end
 help.fn { name = "Demarche:pending_deleted_dossiers", signature = "demarche:pending_deleted_dossiers{since=, after=}",
@@ -411,6 +440,7 @@ help.fn { name = "Demarche:pending_deleted_dossiers", signature = "demarche:pend
   api = "query getDemarchePendingDeletedDossiers (Demarche.pendingDeletedDossiers)" }
 
 function Demarche:groupe(key)
+  check_self(self, Demarche, "groupe")
   for _, g in ipairs(self.groupes or {}) do
     if g.number == key or g.label == key or g.id == key then return g end
   end
@@ -420,6 +450,7 @@ help.fn { name = "Demarche:groupe", signature = "demarche:groupe(number_or_label
   summary = "The démarche's groupe with that number, label or id (nil if none)." }
 
 function Demarche:label(key)
+  check_self(self, Demarche, "label")
   for _, l in ipairs(self.labels or {}) do
     if l.name == key or l.id == key then return l end
   end
@@ -433,6 +464,7 @@ function Demarche.__tostring(dem)
 end
 
 function Groupe:dossiers(opts)
+  check_self(self, Groupe, "dossiers")
   local variables, after = dossier_variables("dossiers", opts)
   return dossier_iterator(pages_of("getGroupeInstructeurDossiers", "groupeInstructeur", self.number, variables, after))
 end
@@ -533,6 +565,7 @@ doc_state("repasser_en_instruction", "dossierRepasserEnInstruction", "Reopens a 
 
 local function simple(operation, fname, extra_input)
   return function(d, opts)
+    check_self(d, Dossier, fname)
     opts = options(fname, 1, opts, set("as"))
     local input = { instructeurId = instructeur_id(d, opts.as, fname) }
     for k, v in pairs(extra_input or {}) do input[k] = v end
@@ -556,6 +589,7 @@ help.fn { name = "Dossier:unfollow", signature = "dossier:unfollow{as=}", value 
 local corrections = set("incorrect", "incomplete", "outdated")
 
 function Dossier:send_message(opts)
+  check_self(self, Dossier, "send_message")
   opts = options("send_message", 1, opts, set("body", "pj", "correction", "as"))
   check_string("send_message", 1, opts.body, "option 'body' (the message text)")
   if opts.correction ~= nil and not corrections[opts.correction] then
@@ -598,18 +632,21 @@ local function label_id(d, key, fname)
 end
 
 function Dossier:add_label(key)
+  check_self(self, Dossier, "add_label")
   return mutate(self, "dossierAjouterLabel", { labelId = label_id(self, key, "add_label") })
 end
 help.fn { name = "Dossier:add_label", signature = "dossier:add_label(name_or_id)", value = Dossier.add_label,
   api = "mutation dossierAjouterLabel", summary = "Adds one of the démarche's labels (runs as the token's administrateur)." }
 
 function Dossier:remove_label(key)
+  check_self(self, Dossier, "remove_label")
   return mutate(self, "dossierSupprimerLabel", { labelId = label_id(self, key, "remove_label") })
 end
 help.fn { name = "Dossier:remove_label", signature = "dossier:remove_label(name_or_id)", value = Dossier.remove_label,
   api = "mutation dossierSupprimerLabel", summary = "Removes a label from the dossier." }
 
 function Dossier:change_groupe(key)
+  check_self(self, Dossier, "change_groupe")
   local groupe_id
   if math.type(key) == "integer" then
     groupe_id = core.relay_id("GroupeInstructeur", key)
@@ -634,16 +671,17 @@ local annotation_inputs = {
 }
 
 function Dossier:annotate(values)
+  check_self(self, Dossier, "annotate")
   if type(values) ~= "table" then raise_usage("bad argument #1 to 'annotate' (table expected, got " .. type(values) .. ")", 2) end
-  local as = values.as
+  local as = rawget(values, "as")
   local annotations = {}
-  for label, value in pairs(values) do
+  for label, value in next, values do  -- raw: a proxy's __pairs is not run
     if label ~= "as" then
       local champ = self.annotations and self.annotations[label]
       if not champ then
         local names = {}
         for _, a in ipairs(self.annotations or {}) do names[#names + 1] = a.label end
-        raise_usage(("'annotate': no annotation %q (annotations: %s)"):format(tostring(label), table.concat(names, ", ")), 2)
+        raise_usage(("'annotate': no annotation %q (annotations: %s)"):format(describe(label), table.concat(names, ", ")), 2)
       end
       local input = annotation_inputs[champ.__typename]
       if not input then raise_usage(("'annotate': annotation %q (%s) cannot be set through the API"):format(label, champ.__typename), 2) end
@@ -673,6 +711,7 @@ help.fn { name = "Dossier:annotate", signature = 'dossier:annotate{["Annotation"
   example = 'd:annotate{["Avis de l’instructeur"] = "Favorable", ["Visite effectuée"] = true}' }
 
 function Dossier:reload()
+  check_self(self, Dossier, "reload")
   return refresh(self, ds.dossier(self.number))
 end
 help.fn { name = "Dossier:reload", signature = "dossier:reload()", value = Dossier.reload, api = "query getDossier",

@@ -17,7 +17,7 @@ local Mesure = { __name = "Mesure" }
 Mesure.__index = Mesure
 
 local args = require "guichet.args"
-local raise_usage, set = args.raise, args.set
+local raise_usage, set, options, describe = args.raise, args.set, args.options, args.describe
 
 local function sorted_keys(t)
   local keys = {}
@@ -42,25 +42,27 @@ end
 -- Checks a mesure before sending: known fields, a numero_rg already in
 -- eMJPM's form (the server would rewrite it, or in strict mode refuse it
 -- after saving it anyway).
+-- The table is read raw (no __pairs, __index or __tostring of the caller's
+-- runs here); errors blame the first line outside guichet's stdlib.
 local function check_mesure(fname, mesure, position, prefix)
   if type(mesure) ~= "table" then
-    raise_usage(("bad argument #%d to '%s' (table expected, got %s)"):format(position, fname, type(mesure)), 4)
+    raise_usage(("bad argument #%d to '%s' (%stable expected, got %s)"):format(position, fname, prefix or "", type(mesure)), 2)
   end
-  for key in pairs(mesure) do
+  for key in next, mesure do
     if not mesure_fields[key] and not read_only_fields[key] then
       raise_usage(("bad argument #%d to '%s' (%sunknown field '%s'; fields are %s)")
-        :format(position, fname, prefix or "", tostring(key), sorted_keys(mesure_fields)), 4)
+        :format(position, fname, prefix or "", describe(key), sorted_keys(mesure_fields)), 2)
     end
   end
-  local rg = mesure.numero_rg
+  local rg = rawget(mesure, "numero_rg")
   if rg ~= nil then
     if type(rg) ~= "string" then
-      raise_usage(("bad argument #%d to '%s' (%snumero_rg must be a string)"):format(position, fname, prefix or ""), 4)
+      raise_usage(("bad argument #%d to '%s' (%snumero_rg must be a string)"):format(position, fname, prefix or ""), 2)
     end
     local normal = core.normalize_numero_rg(rg)
     if normal ~= rg then
       raise_usage(("bad argument #%d to '%s' (%snumero_rg %q is not in eMJPM's form (8 uppercase letters or digits); use %q, or emjpm.normalize_numero_rg)")
-        :format(position, fname, prefix or "", rg, normal), 4)
+        :format(position, fname, prefix or "", rg, normal), 2)
     end
   end
 end
@@ -74,7 +76,7 @@ end
 -- What is sent: the writable fields only.
 local function body_of(mesure)
   local body = {}
-  for key, value in pairs(mesure) do
+  for key, value in next, mesure do
     if mesure_fields[key] then body[key] = value end
   end
   body.etats = as_list(body.etats)
@@ -99,11 +101,7 @@ help.module { name = "emjpm", value = emjpm,
   summary = "eMJPM (mandataires judiciaires): mesures, antennes, tribunaux, the user; OAuth2 session kept alive" }
 
 function emjpm.mesures(opts)
-  if opts ~= nil and type(opts) ~= "table" then raise_usage("bad argument #1 to 'mesures' (table expected, got " .. type(opts) .. ")", 2) end
-  opts = opts or {}
-  for key in pairs(opts) do
-    if key ~= "status" then raise_usage(("bad argument #1 to 'mesures' (unknown option '%s'; options are status)"):format(tostring(key)), 2) end
-  end
+  opts = options("mesures", 1, opts, set("status"))
   if opts.status ~= nil and not set("en_attente", "en_cours", "eteinte")[opts.status] then
     raise_usage("bad argument #1 to 'mesures' (status must be en_attente, en_cours or eteinte)", 2)
   end
@@ -115,15 +113,28 @@ help.fn { name = "emjpm.mesures", signature = "emjpm.mesures{status=} -> {Mesure
   options = { { "status", "en_attente, en_cours or eteinte" } }, api = "GET /api/editors/mesures" }
 
 function emjpm.mesure(id)
-  if math.type(id) ~= "integer" then raise_usage("bad argument #1 to 'mesure' (integer id expected, got " .. type(id) .. ")", 2) end
+  if math.type(id) ~= "integer" then
+    local got = type(id) == "number" and "number has no integer representation" or (type(id) .. " given")
+    raise_usage("bad argument #1 to 'mesure' (integer id expected, " .. got .. ")", 2)
+  end
   return wrap(core.request("GET", "/api/editors/mesures/" .. id))
 end
 help.fn { name = "emjpm.mesure", signature = "emjpm.mesure(id) -> Mesure", value = emjpm.mesure,
   summary = "One mesure; :update{...} and :delete() act on it.", api = "GET /api/editors/mesures/:id" }
 
+-- What a mutation returns under --dry-run: the mesure as it would have been
+-- sent, marked dry_run = true (no id: nothing was created).
+local function dry_mesure(body)
+  body.dry_run = true
+  return wrap(body)
+end
+
 function emjpm.create_mesure(mesure)
   check_mesure("create_mesure", mesure, 1)
-  return wrap(core.request("POST", "/api/editors/mesures", nil, body_of(mesure)))
+  local body = body_of(mesure)
+  local answer, dry = core.request("POST", "/api/editors/mesures", nil, body)
+  if dry then return dry_mesure(body), dry end
+  return wrap(answer)
 end
 help.fn { name = "emjpm.create_mesure", signature = "emjpm.create_mesure{numero_rg=, civilite=, annee_naissance=, date_nomination=, tribunal_siret=, ressources=, etats=, ...} -> Mesure",
   value = emjpm.create_mesure, api = "POST /api/editors/mesures",
@@ -132,16 +143,22 @@ help.fn { name = "emjpm.create_mesure", signature = "emjpm.create_mesure{numero_
 
 function emjpm.create_mesures(list)
   if type(list) ~= "table" then raise_usage("bad argument #1 to 'create_mesures' (list of mesures expected, got " .. type(list) .. ")", 2) end
-  if #list > core.batch_limit then
+  if rawlen(list) > core.batch_limit then
     raise_usage(("'create_mesures': %d mesures, more than the %d one batch takes; the batch is one transaction, so split it yourself knowing that each part then succeeds or fails on its own")
-      :format(#list, core.batch_limit), 2)
+      :format(rawlen(list), core.batch_limit), 2)
   end
   local bodies = {}
-  for i, mesure in ipairs(list) do
+  if rawlen(list) == 0 then return {} end  -- nothing to create: no request
+  for i = 1, rawlen(list) do
+    local mesure = rawget(list, i)
     check_mesure("create_mesures", mesure, 1, ("mesure #%d: "):format(i))
     bodies[i] = body_of(mesure)
   end
-  local answer = core.request("POST", "/api/editors/mesures/batch", nil, { mesures = json.array(bodies) })
+  local answer, dry = core.request("POST", "/api/editors/mesures/batch", nil, { mesures = json.array(bodies) })
+  if dry then
+    for _, body in ipairs(bodies) do dry_mesure(body) end
+    return bodies, dry
+  end
   return wrap_all(answer.mesures)
 end
 help.fn { name = "emjpm.create_mesures", signature = "emjpm.create_mesures{mesure, ...} -> {Mesure, ...}", value = emjpm.create_mesures,
@@ -149,15 +166,12 @@ help.fn { name = "emjpm.create_mesures", signature = "emjpm.create_mesures{mesur
   summary = "Creates up to 1000 mesures in one transaction (all or none); more is refused rather than split silently." }
 
 function emjpm.delete_all_mesures(opts)
-  if type(opts) ~= "table" or opts.confirm ~= true then
+  opts = options("delete_all_mesures", 1, opts, set("confirm", "force_awaiting"))
+  if opts.confirm ~= true then
     raise_usage("'delete_all_mesures' deletes EVERY mesure of the user (awaiting ones too, whatever force_awaiting says): pass {confirm = true} to do it", 2)
   end
-  for key in pairs(opts) do
-    if key ~= "confirm" and key ~= "force_awaiting" then
-      raise_usage(("bad argument #1 to 'delete_all_mesures' (unknown option '%s'; options are confirm, force_awaiting)"):format(tostring(key)), 2)
-    end
-  end
-  local answer = core.request("DELETE", "/api/editors/mesures", opts.force_awaiting and { forceDeleteAwaitingMesures = "true" } or nil)
+  local answer, dry = core.request("DELETE", "/api/editors/mesures", opts.force_awaiting and { forceDeleteAwaitingMesures = "true" } or nil)
+  if dry then return 0, dry end
   return answer and answer.affected_rows or 0
 end
 help.fn { name = "emjpm.delete_all_mesures", signature = "emjpm.delete_all_mesures{confirm = true, force_awaiting=} -> count",
@@ -193,14 +207,24 @@ help.fn { name = "emjpm.direction_services", signature = "emjpm.direction_servic
 help.fn { name = "emjpm.normalize_numero_rg", signature = "emjpm.normalize_numero_rg(s) -> string", value = emjpm.normalize_numero_rg,
   summary = "The form eMJPM stores: letters and digits only, uppercase, 8 characters, left-padded with 0\n(\"18/A/3245\" → \"018A3245\")." }
 
+-- The id of a mesure from the server (a dry-run mesure has none).
+local function id_of(m, fname)
+  if math.type(rawget(m, "id")) ~= "integer" then
+    raise_usage(("'%s': this mesure has no id (it was not created: a dry run?)"):format(fname), 3)
+  end
+  return m.id
+end
+
 function Mesure:update(changes)
   if getmetatable(self) ~= Mesure then raise_usage("calling 'update' on bad self (Mesure expected)", 2) end
+  id_of(self, "update")
   check_mesure("update", changes, 1)
   -- PUT replaces the whole mesure (etats and ressources included): send it all.
   local merged = {}
   for key, value in pairs(self) do merged[key] = value end
-  for key, value in pairs(changes) do merged[key] = value end
-  local updated = core.request("PUT", "/api/editors/mesures/" .. self.id, nil, body_of(merged))
+  for key, value in next, changes do merged[key] = value end
+  local updated, dry = core.request("PUT", "/api/editors/mesures/" .. self.id, nil, body_of(merged))
+  if dry then return self, dry end  -- unchanged: nothing was sent
   for key in pairs(self) do self[key] = nil end
   for key, value in pairs(updated) do self[key] = value end
   return self
@@ -210,7 +234,9 @@ help.fn { name = "Mesure:update", signature = "mesure:update{field = value, ...}
 
 function Mesure:delete()
   if getmetatable(self) ~= Mesure then raise_usage("calling 'delete' on bad self (Mesure expected)", 2) end
-  local answer = core.request("DELETE", "/api/editors/mesures/" .. self.id)
+  id_of(self, "delete")
+  local answer, dry = core.request("DELETE", "/api/editors/mesures/" .. self.id)
+  if dry then return false, dry end
   return (answer and answer.affected_rows or 0) > 0
 end
 help.fn { name = "Mesure:delete", signature = "mesure:delete() -> boolean", value = Mesure.delete,

@@ -16,8 +16,18 @@ local by_value = setmetatable({}, { __mode = "k" })  -- function/table -> name
 local types = {}         -- type name (metatable __name) -> type entry
 local modules = {}       -- module name -> module entry
 
+-- A registration needs a table with a string name; anything else is the
+-- caller's mistake, reported at the caller's line.
+local function check_spec(fname, spec)
+  if type(spec) ~= "table" or type(rawget(spec, "name")) ~= "string" then
+    error(string.format("bad argument #1 to '%s' (table with a string name expected, got %s)", fname,
+      type(spec) == "table" and "no name" or type(spec)), 3)
+  end
+end
+
 --- help.module{name=, summary=, value=} registers a module.
 function help.module(spec)
+  check_spec("module", spec)
   modules[spec.name] = spec
   if spec.value then by_value[spec.value] = spec.name end
   entries[spec.name] = spec
@@ -26,12 +36,14 @@ end
 
 --- help.type{name=, summary=, fields={...}} registers an object type (a metatable __name).
 function help.type(spec)
+  check_spec("type", spec)
   types[spec.name] = spec
 end
 
 --- help.fn{name=, signature=, summary=, options=, returns=, example=, api=, value=}
 -- registers a function; `value` lets help(f) find it.
 function help.fn(spec)
+  check_spec("fn", spec)
   entries[spec.name] = spec
   order[#order + 1] = spec.name
   if spec.value then by_value[spec.value] = spec.name end
@@ -57,11 +69,14 @@ local function describe_function(e)
   return table.concat(lines, "\n")
 end
 
+-- The entries named prefix.x or prefix:x (not prefix.x:y, a method of a
+-- type named after a function, such as csv.writer:write).
 local function functions_of(prefix)
   local names = {}
   for _, name in ipairs(order) do
     local e = entries[name]
-    if name:sub(1, #prefix + 1) == prefix .. "." or name:sub(1, #prefix + 1) == prefix .. ":" then
+    local head, rest = name:sub(1, #prefix + 1), name:sub(#prefix + 2)
+    if (head == prefix .. "." or head == prefix .. ":") and not rest:find("[.:]") then
       names[#names + 1] = e
     end
   end
@@ -95,10 +110,53 @@ end
 -- Modules whose documentation lives in their own file: loaded on demand.
 local lazily_documented = { "ds", "emjpm" }
 
+-- Modules documented at the end of this file: their values (tables made by
+-- the host or by another stdlib file) are bound on first use, so that
+-- help(json) and help(json.decode) find them as help("json") does.
+local bound_here = { "json", "guichet", "pp", "csv", "parallel", "help" }
+local bound = false
+
+local function bind(name, module)
+  if type(module) ~= "table" then return end
+  by_value[module] = name
+  for _, entry_name in ipairs(order) do
+    local entry = entries[entry_name]
+    local key = entry_name:match("^" .. name:gsub("%p", "%%%0") .. "[.:]([%w_]+)$")
+    local value = key and rawget(module, key)
+    local kind = type(value)
+    if (kind == "function" or kind == "table" or kind == "userdata") and by_value[value] == nil then
+      by_value[value] = entry_name
+      entry.value = entry.value or value
+    end
+  end
+end
+
 local function load_all()
   for _, name in ipairs(lazily_documented) do
     if not modules[name] then pcall(require, "guichet." .. name) end
   end
+  local loaded = package.loaded
+  for _, name in ipairs(bound_here) do
+    local module = loaded["guichet." .. name]
+    if module == nil and not bound then
+      local ok, value = pcall(require, "guichet." .. name)
+      module = ok and value or nil
+    end
+    if module ~= nil and by_value[module] == nil then
+      modules[name].value = modules[name].value or module
+      bind(name, module)
+    end
+    -- `require "pp"` (without the prefix) loads a copy of its own
+    local copy = loaded[name]
+    if copy ~= nil and copy ~= module and by_value[copy] == nil then bind(name, copy) end
+  end
+  if bound then return end
+  bound = true
+  -- The csv writer's methods, from a writer on a handle that writes nowhere.
+  local csv_ok, csv = pcall(require, "guichet.csv")
+  local ok, w = pcall(csv_ok and csv.writer, { write = function() return true end })
+  local mt = ok and getmetatable(w)
+  if type(mt) == "table" then bind("csv.writer", mt) end
 end
 
 --- help.text(x) -> the help text for x (what help(x) prints).
@@ -114,12 +172,17 @@ function help.text(x)
   end
   local name = type(x) == "string" and x or by_value[x]
   if name and modules[name] then return describe_module(modules[name]) end
-  if name and entries[name] then return describe_function(entries[name]) end
+  if name and entries[name] then
+    -- csv.writer is both a function and the type of what it returns
+    local same_type = type(x) == "string" and types[x]
+    return describe_function(entries[name]) .. (same_type and "\n\n" .. describe_type(same_type) or "")
+  end
   if type(x) == "string" and types[x] then return describe_type(types[x]) end
   local mt = (type(x) == "table" or type(x) == "userdata") and getmetatable(x)
   local type_name = type(mt) == "table" and rawget(mt, "__name")
   if type_name and types[type_name] then return describe_type(types[type_name]) end
-  return "no help for " .. tostring(x) .. " (help() lists the modules)"
+  local what = type(x) == "string" and x or type(x)  -- tostring could run a raising __tostring
+  return "no help for " .. what .. " (help() lists the modules)"
 end
 
 local function markdown_function(out, e)
@@ -190,7 +253,7 @@ help.module { name = "pp", summary = "pretty printer: sorted keys, cycles shown,
 help.fn { name = "pp.pp", signature = "pp(value [, {depth=, max_items=, max_string=, width=, color=, metatables=}])",
   summary = "Prints a value readably." }
 help.fn { name = "pp.format", signature = "pp.format(value [, opts]) -> text", summary = "What pp prints, as a string." }
-help.fn { name = "pp.summary", signature = "pp.summary(value) -> text", summary = "A one-line rendering." }
+help.fn { name = "pp.summary", signature = "pp.summary(value [, opts]) -> text", summary = "A one-line rendering, at most opts.width (80) characters." }
 
 help.module { name = "csv", summary = "RFC 4180 CSV in UTF-8: an atomic writer, a reader" }
 help.fn { name = "csv.writer", signature = "csv.writer(path_or_file [, {columns=, header=, sep=, eol=, bom=}]) -> w",
@@ -199,7 +262,23 @@ help.fn { name = "csv.writer", signature = "csv.writer(path_or_file [, {columns=
   example = 'local w = csv.writer("export.csv", {columns = {"number", "state"}, sep = ";", bom = true})' }
 help.fn { name = "csv.write", signature = "csv.write(path_or_file, rows [, opts]) -> count", summary = "Writes every row at once." }
 help.fn { name = "csv.format_row", signature = "csv.format_row(fields [, opts]) -> text", summary = "One record, quoted as needed." }
-help.fn { name = "csv.reader", signature = "csv.reader(path_or_text [, {sep=, columns=true}]) -> iterator", summary = "Iterates records." }
+help.fn { name = "csv.reader", signature = "csv.reader(path_or_text_or_file [, {sep=, columns=}]) -> iterator",
+  summary = "Iterates records: lists of strings, or tables keyed by the header with columns = true." }
+help.type { name = "csv.writer", module = "csv", summary = "a writer from csv.writer(path_or_file, opts)",
+  fields = { { "count", "data rows written so far" }, { "path", "the destination (nil for a file handle)" } } }
+help.fn { name = "csv.writer:write", signature = "w:write(row) -> w",
+  summary = "Writes one row: a list, or a table keyed by the columns (read raw, metamethods are not run)." }
+help.fn { name = "csv.writer:write_all", signature = "w:write_all(rows) -> w", summary = "Writes a list of rows, or every row an iterator returns." }
+help.fn { name = "csv.writer:close", signature = "w:close() -> path",
+  summary = "Finishes the file: renames the temporary file onto the destination (a handle is flushed, left open)." }
+help.fn { name = "csv.writer:abort", signature = "w:abort()", summary = "Gives up: removes the temporary file, leaves the destination alone." }
+
+help.module { name = "help", summary = "the documentation of guichet's modules, functions and objects" }
+help.fn { name = "help.help", signature = "help([value_or_name])",
+  summary = "Prints the help of a module, function or object (help(ds), help(ds.dossier), help(d), help(\"ds.dossier\"));\n"
+    .. "help() lists the modules." }
+help.fn { name = "help.text", signature = "help.text([value_or_name]) -> text", summary = "What help prints, as a string." }
+help.fn { name = "help.markdown", signature = "help.markdown() -> text", summary = "The README's reference section, in Markdown." }
 
 return setmetatable(help, {
   __call = function(_, x) print(help.text(x)) end,

@@ -26,9 +26,9 @@ local function check_arguments(name, list, fn, opts)
     raise_usage(("bad argument #3 to '%s' (table expected, got %s)"):format(name, type(opts)))
   end
   local concurrency = 8
-  for key, value in pairs(opts or {}) do
+  for key, value in next, opts or {} do  -- raw: a proxy's __pairs is not run
     if key ~= "concurrency" then
-      raise_usage(("bad argument #3 to '%s' (unknown option '%s')"):format(name, tostring(key)))
+      raise_usage(("bad argument #3 to '%s' (unknown option '%s')"):format(name, type(key) == "string" and key or type(key)))
     end
     if math.type(value) ~= "integer" or value < 1 then
       raise_usage(("bad argument #3 to '%s' (option 'concurrency' must be an integer ≥ 1)"):format(name))
@@ -40,8 +40,10 @@ end
 
 -- Runs fn(item, index) for every item with at most `concurrency` at once;
 -- `store(index, result)` receives each result.
+-- The list is read raw (rawlen, rawget): no __len or __index of the caller's
+-- runs inside the scheduler.
 local function run(list, fn, concurrency, store)
-  local count = #list
+  local count = rawlen(list)
   local next_index = 1
   local failure            -- first error raised by fn, as { value }
   local waiting = {}       -- coroutines waiting for host tasks: { co, handles }
@@ -50,7 +52,7 @@ local function run(list, fn, concurrency, store)
     while not failure and next_index <= count do
       local index = next_index
       next_index = index + 1
-      store(index, fn(list[index], index))
+      store(index, fn(rawget(list, index), index))
     end
   end
 
