@@ -16,6 +16,33 @@ struct InputTests {
         #expect(outcome.stdout == "false\tusage\tbad argument #1 to 'sleep' (seconds must be a number from 0 to 86400 (one day))\n")
     }
 
+    @Test("--dry-run covers eMJPM: delete_all_mesures prints, deletes nothing, and reads still happen")
+    func emjpmDryRun() throws {
+        let outcome = try run(guichetBinary, ["--sandbox", "--dry-run", "-e", """
+            local before = #emjpm.mesures()
+            sandbox.clear_requests()
+            print(emjpm.delete_all_mesures{confirm = true})
+            local sent = {}
+            for _, r in ipairs(sandbox.requests()) do sent[#sent + 1] = r.method .. " " .. r.path end
+            print(before, #emjpm.mesures(), table.concat(sent, ","))
+            """], environment: sandboxEnvironment())
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout == "0\tdry_run\n24\t24\t\n")
+        #expect(outcome.stderr.contains("[dry-run] DELETE /api/editors/mesures"))
+        #expect(!outcome.stderr.contains("Bearer") && !outcome.stderr.contains("sandbox-ds-token"))
+    }
+
+    @Test("every mutation of every service in the README's reference is printed under --dry-run, never sent")
+    func dryRunWalk() throws {
+        let outcome = try run(guichetBinary, ["--sandbox", "--dry-run", "-e", "package.path = 'Tests/lua/?.lua;' .. package.path",
+                                              "Tests/lua/dry_run_walk.lua"], environment: sandboxEnvironment())
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("ok 4 tests"))
+        #expect(outcome.stderr.contains("[dry-run] Archive "))
+        #expect(outcome.stderr.contains("[dry-run] PUT /api/editors/mesures/"))
+        #expect(!outcome.stderr.contains("Bearer") && !outcome.stderr.contains("sandbox-ds-token"))
+    }
+
     @Test("guichet.sleep still sleeps a short while")
     func sleepShort() throws {
         let outcome = try guichet("-e", "guichet.sleep(0.01); guichet.sleep(0); print('ok')")

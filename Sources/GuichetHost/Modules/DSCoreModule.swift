@@ -90,9 +90,13 @@ enum DSCoreModule {
                 let document = try call.string(1)
                 let variables = try encodeVariables(call, at: 2)
                 let operationName = try call.optionalString(3)
-                let isMutation = try GraphQLOperations(document).selected(operationName).kind == .mutation
+                let operation = try GraphQLOperations(document).selected(operationName)
+                let isMutation = operation.kind == .mutation
                 let client = try DSSettings.of(call.state).client
-                return call.await({ try await client.execute(document: document, operationName: operationName, variables: variables,
+                // The name of the operation that runs, when it has one: the
+                // server runs the same one, and --dry-run can name it.
+                let name = operationName ?? operation.name
+                return call.await({ try await client.execute(document: document, operationName: name, variables: variables,
                                                              isMutation: isMutation) }) { state, answer in
                     try pushData(answer, on: state, operation: "query", payloadField: nil)
                 }

@@ -39,6 +39,17 @@ enum EMJPMCoreModule {
                     body = try JSONCodec.encode(call.state, at: 4)
                 }
                 let client = try client(call.state)
+                // --dry-run covers eMJPM as it covers ds: what would change data
+                // is described on stderr (never a header, so never a token)
+                // and answered with (nil, "dry_run"); reads still happen.
+                if verb != .GET && call.state.services[DSSettings.dryRunKey] != nil {
+                    let queryText = query.isEmpty ? "" : "?" + query.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+                    let bodyText = body.map { " " + String(decoding: $0, as: UTF8.self) } ?? ""
+                    writeError("[dry-run] \(method) \(path)\(queryText)\(bodyText)\n")
+                    call.state.pushNil()
+                    call.state.push("dry_run")
+                    return 2
+                }
                 let (parameters, json) = (query, body)
                 return call.await({ try await client.request(verb, path, query: parameters, body: json) }) { state, answer in
                     if answer.isEmpty { state.pushNil(); return 1 }
