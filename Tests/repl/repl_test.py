@@ -199,6 +199,30 @@ def relogin(home):
     assert '"=ds.dossier(100001).number"' in history
 
 
+@test("a line that passes a credential never reaches history, even when the call fails")
+def credentials_out_of_history(home):
+    r = spawn(home)
+    r.sendline('ds.config{token = "abc-secret-xyz", dryrun = true}')
+    r.expect("unknown option 'dryrun'")
+    r.sendline('conf = {["client_secret"] = "cs-secret-123"}')
+    r.expect("> ")
+    r.sendline("x = { refresh_token = 'rt-secret-456' }")
+    r.expect("> ")
+    r.sendline('emjpmPassword = "pw-secret-789"')
+    r.expect("> ")
+    r.sendline('local t = {apiKey="ak-secret-000"}')
+    r.expect("> ")
+    r.sendline("=1 + 2 == 3, #conf")
+    r.expect("true")
+    r.sendline('token_count = nil; print(type(token_count) == "nil")')
+    r.expect("true")
+    leave(r)
+    history = open(home + "/state/guichet/history", encoding="utf-8").read()
+    for secret in ["abc-secret-xyz", "cs-secret-123", "rt-secret-456", "pw-secret-789", "ak-secret-000"]:
+        assert secret not in history, history
+    assert '"=1 + 2 == 3, #conf"' in history, history
+
+
 @test("an eMJPM token expiring mid-session is renewed with a one-line notice")
 def emjpm_refresh(home):
     r = spawn(home)

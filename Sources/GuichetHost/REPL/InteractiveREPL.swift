@@ -117,9 +117,12 @@ public final class InteractiveREPL {
         }
     }
 
-    /// History keeps entries whole, and never one holding a known secret.
+    /// History keeps entries whole, and never one holding a known secret or
+    /// one that passes a credential (`ds.config{token = "…"}`), whether it
+    /// worked or not: a mistyped call still carried the secret.
     func remember(_ entry: String) {
         if knownSecrets().contains(where: { !$0.isEmpty && entry.contains($0) }) { return }
+        if History.passesCredential(entry) { return }
         guichet_edit_add_history(entry)
         history.append(entry)
     }
@@ -360,6 +363,61 @@ struct History {
             JSONValue.parse(Array(line.utf8))?.stringValue
         }
         return Array(entries.suffix(History.kept))
+    }
+
+    /// Words that name a credential, lowercased without `_` or `-`
+    /// (`refresh_token`, `client_secret`, `apiKey`, `access_token`…).
+    static let credentialWords = ["token", "password", "passwd", "secret", "apikey", "authorization", "bearer", "credential"]
+
+    /// Whether a chunk gives a value to a name that says credential: a
+    /// table key or variable (`token = `, `["client_secret"] =`,
+    /// `ds.config{token = …}`, `x.refresh_token = …`). Read with Lua's
+    /// lexical rules for names and quoted keys; `==` is a comparison, not
+    /// an assignment. Erring on the side of leaving a line out is fine.
+    static func passesCredential(_ entry: String) -> Bool {
+        let bytes = Array(entry.utf8)
+        func isNameByte(_ c: UInt8) -> Bool {
+            c == UInt8(ascii: "_") || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
+        }
+        func namesCredential(_ name: ArraySlice<UInt8>) -> Bool {
+            let folded = String(decoding: name.filter { $0 != UInt8(ascii: "_") && $0 != UInt8(ascii: "-") }, as: UTF8.self).lowercased()
+            return credentialWords.contains { folded.contains($0) }
+        }
+        /// Whether `=` (and not `==`) follows position i, after spaces.
+        func assignmentFollows(_ i: Int) -> Bool {
+            var j = i
+            while j < bytes.count, bytes[j] == 0x20 || bytes[j] == 0x09 || bytes[j] == 0x0A || bytes[j] == 0x0D { j += 1 }
+            return j < bytes.count && bytes[j] == UInt8(ascii: "=") && (j + 1 == bytes.count || bytes[j + 1] != UInt8(ascii: "="))
+        }
+        var i = 0
+        while i < bytes.count {
+            let c = bytes[i]
+            if isNameByte(c) {
+                let start = i
+                while i < bytes.count, isNameByte(bytes[i]) { i += 1 }
+                if namesCredential(bytes[start..<i]) && assignmentFollows(i) { return true }
+            } else if c == UInt8(ascii: "[") {
+                // ["key"] = or ['key'] =
+                var j = i + 1
+                while j < bytes.count, bytes[j] == 0x20 { j += 1 }
+                if j < bytes.count, bytes[j] == UInt8(ascii: "\"") || bytes[j] == UInt8(ascii: "'") {
+                    let quote = bytes[j]
+                    let start = j + 1
+                    var end = start
+                    while end < bytes.count, bytes[end] != quote { end += 1 }
+                    var close = end + 1
+                    while close < bytes.count, bytes[close] == 0x20 { close += 1 }
+                    if end < bytes.count, close < bytes.count, bytes[close] == UInt8(ascii: "]"),
+                       namesCredential(bytes[start..<end]), assignmentFollows(close + 1) {
+                        return true
+                    }
+                }
+                i += 1
+            } else {
+                i += 1
+            }
+        }
+        return false
     }
 
     func append(_ entry: String) {
