@@ -761,6 +761,7 @@ function File.__tostring(f)
 end
 
 function Dossier:download(opts)
+  check_self(self, Dossier, "download")
   opts = options("download", 1, opts, set("dir"))
   if opts.dir ~= nil then check_string("download", 1, opts.dir, "option 'dir' to be a folder, a string") end
   local folder = (opts.dir or ".") .. "/" .. self.number
