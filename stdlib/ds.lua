@@ -94,6 +94,10 @@ local function malformed(what, value, expected)
   guichet.raise("protocol", ("the server's answer is malformed: %s %s"):format(what, problem), 0)
 end
 
+-- A field for tostring, whatever the server put there.
+local function shown(v) return (type(v) == "string" or type(v) == "number") and tostring(v) or "?" end
+local function field(t, k) return type(t) == "table" and t[k] or nil end
+
 local function check_list(what, value)
   if value ~= nil and type(value) ~= "table" then malformed(what, value, "a list") end
   return value
@@ -121,6 +125,7 @@ local wrap_champs
 -- Gives every champ a `value` of its natural Lua type.
 local function wrap_champ(champ, owner)
   check_table("a champ", champ)
+  if type(champ.label) ~= "string" then malformed("champ.label", champ.label, "a string") end
   check_list("champ.files", champ.files)
   check_list("champ.rows", champ.rows)
   if champ.files then
@@ -242,6 +247,11 @@ help.fn { name = "ds.dossier", signature = "ds.dossier(number) -> Dossier", valu
 local demarche_cache = {}
 
 local function wrap_demarche(dem)
+  check_table("the démarche", dem)
+  if math.type(dem.number) ~= "integer" then malformed("demarche.number", dem.number, "an integer") end
+  check_list("demarche.groupeInstructeurs", dem.groupeInstructeurs)
+  for _, g in ipairs(dem.groupeInstructeurs or {}) do check_table("a groupe", g) end
+  check_table("demarche.activeRevision", dem.activeRevision or {})
   setmetatable(dem, Demarche)
   for _, g in ipairs(dem.groupeInstructeurs or {}) do setmetatable(g, Groupe) end
   dem.groupes = dem.groupeInstructeurs
@@ -262,7 +272,8 @@ help.fn { name = "ds.demarche", signature = "ds.demarche(number) -> Demarche", v
 
 function ds.groupe(number)
   check_number("groupe", 1, number, "groupe instructeur")
-  local g = request("getGroupeInstructeur", { number = number }).groupeInstructeur
+  local g = check_table("the groupe instructeur", request("getGroupeInstructeur", { number = number }).groupeInstructeur)
+  if math.type(g.number) ~= "integer" then malformed("groupeInstructeur.number", g.number, "an integer") end
   return setmetatable(g, Groupe)
 end
 help.fn { name = "ds.groupe", signature = "ds.groupe(number) -> Groupe", value = ds.groupe,
@@ -296,9 +307,17 @@ local function page_iterator(fetch, after)
   local done = false
   return function()
     if done then return nil end
-    local connection = fetch(after)
-    local info = connection.pageInfo or {}
+    local connection = check_table("a page", fetch(after))
+    check_list("page.nodes", connection.nodes)
+    local info = check_table("page.pageInfo", connection.pageInfo or {})
+    if info.endCursor ~= nil and type(info.endCursor) ~= "string" then malformed("pageInfo.endCursor", info.endCursor, "a string") end
     done = not info.hasNextPage
+    -- A server announcing a next page without a new cursor would have us
+    -- ask for the same page forever.
+    if not done and (info.endCursor == nil or info.endCursor == after) then
+      guichet.raise("protocol", "the server's answer is malformed: it announces a next page without a new cursor (pageInfo.endCursor "
+        .. (info.endCursor == nil and "missing" or "repeated") .. ")", 0)
+    end
     -- Never lose a cursor: an empty last page keeps the previous one.
     if info.endCursor then after = info.endCursor end
     return { nodes = connection.nodes or {}, end_cursor = after, has_next_page = info.hasNextPage == true }
@@ -350,7 +369,7 @@ local function pages_of(operation, root, number, variables, after)
   return page_iterator(function(cursor)
     local vars = { number = number, after = cursor }
     for k, v in pairs(variables) do vars[k] = v end
-    return request(operation, vars)[root].dossiers
+    return check_table(root, request(operation, vars)[root]).dossiers
   end, after)
 end
 
@@ -418,8 +437,8 @@ local function deleted_iterator(operation, field, number, fname, opts)
   check_page_size(fname, opts.page_size or 100)
   check_cursor(fname, opts.after)
   return node_iterator(page_iterator(function(cursor)
-    return request(operation, { number = number, first = opts.page_size or 100, after = cursor,
-      deletedSince = opts.since }).demarche[field]
+    local data = request(operation, { number = number, first = opts.page_size or 100, after = cursor, deletedSince = opts.since })
+    return check_table("demarche", data.demarche)[field]
   end, opts.after))
 end
 
@@ -460,7 +479,7 @@ help.fn { name = "Demarche:label", signature = "demarche:label(name_or_id) -> ta
   summary = "The démarche's label with that name or id (nil if none)." }
 
 function Demarche.__tostring(dem)
-  return ("<Demarche %d %s · %s · %d groupes>"):format(dem.number, dem.state or "?", dem.title or "?", #(dem.groupes or {}))
+  return ("<Demarche %s %s · %s · %d groupes>"):format(shown(dem.number), shown(dem.state), shown(dem.title), #(dem.groupes or {}))
 end
 
 function Groupe:dossiers(opts)
@@ -473,7 +492,7 @@ help.fn { name = "Groupe:dossiers", signature = "groupe:dossiers{state=, archive
   summary = "Iterates the dossiers of this groupe instructeur (same options as demarche:dossiers)." }
 
 function Groupe.__tostring(g)
-  return ("<Groupe %d %q · %d instructeurs>"):format(g.number, g.label or "?", #(g.instructeurs or {}))
+  return ("<Groupe %s %q · %d instructeurs>"):format(shown(g.number), shown(g.label), type(g.instructeurs) == "table" and #g.instructeurs or 0)
 end
 
 ---------------------------------------------------------------------------
@@ -801,10 +820,9 @@ help.fn { name = "Dossier:download", signature = "dossier:download{dir=} -> {{pa
     .. "Nothing is written outside the folder, nor through a symbolic link. Files follow your umask." }
 
 function Dossier.__tostring(d)
-  local who = d.demandeur and d.demandeur.prenom and (d.demandeur.prenom .. " " .. (d.demandeur.nom or ""))
-    or (d.usager and d.usager.email) or "?"
-  local groupe = d.groupeInstructeur and d.groupeInstructeur.label or "?"
-  return ("<Dossier %d %s · %s · groupe %q>"):format(d.number, d.state or "?", who, groupe)
+  local who = field(d.demandeur, "prenom") and (shown(field(d.demandeur, "prenom")) .. " " .. shown(field(d.demandeur, "nom") or ""))
+    or shown(field(d.usager, "email"))
+  return ("<Dossier %s %s · %s · groupe %q>"):format(shown(d.number), shown(d.state), who, shown(field(d.groupeInstructeur, "label")))
 end
 
 help.type { name = "Dossier", module = "ds", summary = "a dossier from ds.dossier(n) or an iterator; fields read naturally",

@@ -262,6 +262,85 @@ for _, case in ipairs(SHAPES) do
   end)
 end
 
+-- rules -> what the error names, for a walk through the démarche's dossiers
+local PAGES = {
+  { "a next page forever", { { field = "hasNextPage", value = true } }, "next page without a new cursor" },
+  { "no cursor", { { field = "endCursor", remove = true } }, "next page without a new cursor" },
+  { "nodes is a string", { { field = "nodes", value = "x" } }, "page.nodes is a string" },
+  { "pageInfo is a number", { { field = "pageInfo", value = 3 } }, "page.pageInfo is a number" },
+  { "no démarche", { { field = "demarche", remove = true } }, "is missing" },
+  { "dossiers is a string", { { field = "dossiers", value = "x" } }, "a page is a string" },
+}
+
+for _, case in ipairs(PAGES) do
+  t.test("a page walk against a server whose pages are wrong (" .. case[1] .. "): a protocol error, no endless loop", function()
+    local dem = ds.demarche(sandbox.demarche)
+    hostile(case[2], function()
+      fails("protocol", case[3], function()
+        for _ in dem:dossiers{ page_size = 100 } do end
+      end)
+    end)
+  end)
+end
+
+-- Every field of the answers, given every wrong type or taken away, for
+-- each kind of read: a clear error or a safe result, never a Lua error
+-- from inside the stdlib, a secret, or a file outside the folder.
+t.test("every field of the answers, of the wrong type or missing", function()
+  sandbox.rate_limit(1000000)
+  local number = accepted[1]
+  local dem = ds.demarche(sandbox.demarche)
+  local fields = {}
+  local function walk(v, seen)
+    if type(v) ~= "table" or seen[v] then return end
+    seen[v] = true
+    for k, x in pairs(v) do
+      if type(k) == "string" then fields[k] = true end
+      walk(x, seen)
+    end
+  end
+  walk(ds.dossier(number), {})
+  walk(dem, {})
+  for page in dem:pages{ page_size = 2 } do walk(page, {}) break end
+  local names = {}
+  for k in pairs(fields) do names[#names + 1] = k end
+  table.sort(names)
+  t.eq(#names > 50, true, "fields found: " .. #names)
+  local dir = root .. "/sweep"
+  local reads = {
+    function() return ds.dossier(number) end,
+    function() return ds.demarche(sandbox.demarche) end,
+    function() for p in dem:pages{ page_size = 3 } do return p end end,
+    function() return ds.dossier(number):download{ dir = dir } end,
+  }
+  local problems, calls = {}, 0
+  for _, field in ipairs(names) do
+    for _, bad in ipairs { { value = "x" }, { value = { 1 } }, { remove = true } } do
+      for i, read in ipairs(reads) do
+        sandbox.hostile{ { field = field, value = bad.value, remove = bad.remove } }
+        calls = calls + 1
+        local ok, err = pcall(read)
+        sandbox.hostile()
+        local shown_ok, text = pcall(tostring, err)  -- a result must print too
+        if not shown_ok then ok, text = false, "tostring failed: " .. tostring(text) end
+        local leaked = false
+        for _, secret in ipairs(SECRETS) do leaked = leaked or text:find(secret, 1, true) ~= nil end
+        if not ok and (type(err) ~= "table" or err.kind == "internal" or text:find("attempt to", 1, true)
+            or text:find("stdlib/", 1, true) or leaked) then
+          problems[#problems + 1] = ("read %d, %s %s: %s"):format(i, field, bad.remove and "removed" or json.encode(bad.value), text)
+        end
+      end
+    end
+  end
+  sandbox.rate_limit(400)
+  t.eq(#problems, 0, calls .. " calls:\n  " .. table.concat(problems, "\n  "))
+  local outside = {}
+  for _, path in ipairs(tree(dir)) do
+    if not path:match("^" .. number .. "$") and not path:match("^" .. number .. "/[^/.][^/]*$") then outside[#outside + 1] = path end
+  end
+  t.eq(table.concat(outside, ", "), "", "only files in the dossier's folder")
+end)
+
 t.test("a file table of the wrong shape given to download: a usage error", function()
   local d = ds.dossier(accepted[1])
   local f = d.files[1]
