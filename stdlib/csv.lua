@@ -377,8 +377,11 @@ function csv.reader(source, opts)
   elseif type(source) == "string" then
     local file, open_err = io.open(source, "rb")
     if not file then error("csv: " .. open_err, 2) end
-    text = file:read("a")
+    local read_err
+    text, read_err = file:read("a")
     file:close()
+    -- a folder opens, but cannot be read
+    if not text then error("csv: cannot read " .. source .. ": " .. tostring(read_err), 2) end
   elseif io.type(source) == "file" then
     local read_err
     text, read_err = source:read("a")

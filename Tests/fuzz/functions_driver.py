@@ -80,12 +80,12 @@ def main():
     for h in hangs[:5]:
         print("HANG", h)
     shown = set()
-    for seed, line in internal:
+    for batch_seed, line in internal:
         key = line.split(" ", 2)[2].split("(", 1)[0] + line.split(": ", 1)[-1][:80]
         if key in shown or len(shown) >= 30:
             continue
         shown.add(key)
-        print("INTERNAL seed %d: %s" % (seed, line[:400]))
+        print("INTERNAL seed %d: %s" % (batch_seed, line[:400]))
     targets = max((r["targets"] for r in results), default=0)
     print("function fuzz (seeds %d-%d, %d functions and methods): %d calls made, %d crashes, %d hangs, %d internal errors"
           % (args.seed, seed - 1, targets, made, len(crashes), len(hangs), len(internal)))

@@ -337,6 +337,10 @@ end)
 
 ---------------------------------------------------------------------------
 
+test("a folder given as the file to read is a clear error", function()
+  raises(function() csv.reader(".") end, "csv: cannot read .")
+end)
+
 test("the module creates no globals", function()
   local before = {}
   for k in pairs(_G) do before[k] = true end
