@@ -262,6 +262,74 @@ for _, case in ipairs(SHAPES) do
   end)
 end
 
+-- URLs the server hands back: https only (plain http to this machine
+-- aside), refused before any connection.
+local URLS = {
+  { "file:///etc/passwd", "URL" }, { "ftp://example.com/x.pdf", "https" }, { "gopher://example.com/x", "https" },
+  { "http://example.com/x.pdf", "https://" }, { "http://user:pw@example.com/x", "https://" },
+  { "not a url", "URL" }, { "", "URL" }, { "//example.com/x.pdf", "URL" },
+}
+
+for _, case in ipairs(URLS) do
+  t.test("a file URL " .. t.show(case[1]) .. " is refused, nothing written", function()
+    local number = accepted[2]
+    local dir = root .. "/urls"
+    local err = hostile({ { field = "url", value = case[1] } }, function()
+      local d = ds.dossier(number)
+      local ok, e = pcall(d.download, d, { dir = dir })
+      t.eq(ok, false, "refused")
+      return e
+    end)
+    t.eq(type(err), "table", "an error value: " .. tostring(err))
+    t.contains(err.message, case[2])
+    t.eq(#files_in(dir .. "/" .. number), 0, "nothing written")
+  end)
+end
+
+t.test("an upload slot on another scheme or in clear is refused before the bytes or the mutation are sent", function()
+  local me = ds.config().instructeur
+  local d
+  for x in ds.demarche(sandbox.demarche):dossiers{ state = "en_instruction" } do
+    for _, i in ipairs(x.groupeInstructeur.instructeurs) do
+      if i.email == me then d = x end
+    end
+    if d then break end
+  end
+  local pj = root .. "/pj.txt"
+  t.write_file(pj, "pièce jointe\n")
+  for _, url in ipairs { "http://example.com/upload", "file:///tmp/x", "ftp://example.com/x" } do
+    sandbox.clear_requests()
+    hostile({ { field = "url", value = url, operation = "createDirectUpload" } }, function()
+      fails({ "usage", "network", "protocol" }, "", d.send_message, d, { body = "hostile", pj = pj })
+    end)
+    for _, r in ipairs(sandbox.requests()) do
+      t.eq(r.operation == "dossierEnvoyerMessage", false, "no message sent after a refused upload (" .. url .. ")")
+      t.eq(r.method == "PUT", false, "no PUT")
+    end
+  end
+end)
+
+t.test("Retry-After: 999999 ends the call at once with a clear error, read or download", function()
+  local d = ds.dossier(accepted[3])
+  local started = os.time()
+  sandbox.fault{ kind = "rate_limit", retry_after = 999999, count = 1 }
+  local err = fails("rate_limited", "Retry-After", ds.dossier, accepted[3])
+  t.eq(err.retryable, true)
+  sandbox.fault{ kind = "rate_limit", retry_after = 999999, count = 1, path = "/storage" }
+  fails("rate_limited", "HTTP 429", d.download, d, { dir = root .. "/ratelimited" })
+  t.eq(os.time() - started < 20, true, "no long wait")
+  t.eq(#files_in(root .. "/ratelimited/" .. d.number), 0)
+end)
+
+t.test("a file that keeps arriving damaged: an integrity error, nothing written", function()
+  local d = ds.dossier(accepted[3])
+  sandbox.fault{ kind = "corrupt", count = 2, path = "/storage" }  -- one damaged transfer is fetched again
+  fails({ "integrity", "network" }, "nothing was written", d.download, d, { dir = root .. "/corrupt" })
+  t.eq(#files_in(root .. "/corrupt/" .. d.number), 0)
+  -- Once the storage is sound again, the same call works.
+  for _, r in ipairs(d:download{ dir = root .. "/corrupt" }) do t.eq(r.status, "downloaded") end
+end)
+
 -- rules -> what the error names, for a walk through the démarche's dossiers
 local PAGES = {
   { "a next page forever", { { field = "hasNextPage", value = true } }, "next page without a new cursor" },
