@@ -4,6 +4,7 @@
 -- decoded value, or "E" followed by the error kind (anything else than a
 -- guichet error of kind "json" is reported as such).
 --
+-- An accepted value must also encode and decode back to itself.
 -- Canonical form: n (null), t, f, i<integer>, d<%.17g>, s<len>:<bytes>,
 -- [<items>], {<key value...>} with keys in byte order.
 assert(os.setlocale() == "C", "string order must be byte order")
@@ -66,6 +67,17 @@ while pos <= #input do
     local buf = { "O" }
     canon(v, buf)
     result = concat(buf)
+    -- What decodes encodes again to the same values (infinities aside:
+    -- JSON has none, so 1e400 decodes but cannot be written back).
+    local encoded, text = pcall(json.encode, v)
+    if encoded then
+      local again = { "O" }
+      local decoded, w = pcall(decode, text)
+      if decoded then canon(w, again) end
+      if not decoded or concat(again) ~= result then result = "E!round trip: " .. text:sub(1, 200) end
+    elseif not tostring(text.message):find("infinite number", 1, true) then
+      result = "E!encode: " .. tostring(text.message)
+    end
   elseif type(v) == "table" and v.kind == "json" then
     result = "Ejson"
   else
