@@ -81,7 +81,8 @@ local function body_of(mesure)
   end
   body.etats = as_list(body.etats)
   body.ressources = as_list(body.ressources or {})
-  for _, ressource in ipairs(body.ressources) do
+  -- ressources of another type go as they are: the server names the mistake
+  for _, ressource in ipairs(type(body.ressources) == "table" and body.ressources or {}) do
     if type(ressource) == "table" then ressource.prestations_sociales = as_list(ressource.prestations_sociales) end
   end
   return body

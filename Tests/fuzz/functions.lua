@@ -286,7 +286,7 @@ local function verdict(target, err)
   return nil
 end
 
-local function describe(v)
+local function describe(v, deep)
   local t = type(v)
   if t == "string" then
     if #v > 40 then return string.format("string(%d bytes)", #v) end
@@ -294,7 +294,16 @@ local function describe(v)
   end
   if t == "table" then
     local mt = getmetatable(v)
-    return "table" .. (mt == hostile_mt and "<hostile>" or mt == liar_mt and "<liar>" or mt and "<mt>" or "")
+    local text = "table" .. (mt == hostile_mt and "<hostile>" or mt == liar_mt and "<liar>" or mt and "<mt>" or "")
+    if deep then  -- one level of contents, to reproduce a finding
+      local items = {}
+      for k, x in next, v do
+        if #items == 8 then items[#items + 1] = "..." break end
+        items[#items + 1] = "[" .. describe(k) .. "]=" .. describe(x)
+      end
+      text = text .. "{" .. table.concat(items, ", ") .. "}"
+    end
+    return text
   end
   if t == "number" then return string.format(math.type(v) == "integer" and "%d" or "%.17g", v) end
   return t
@@ -337,6 +346,7 @@ for i = 1, total do
     local bad = verdict(target, err)
     if bad then
       internal = internal + 1
+      for j = 1, n do shown[#shown - n + j] = describe(args[j], true) end
       report:write("internal ", i, " ", target.name, "(", table.concat(shown, ", "), "): ",
         (bad:gsub("\n", "\\n"):sub(1, 400)), "\n")
     end

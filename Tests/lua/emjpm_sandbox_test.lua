@@ -25,6 +25,11 @@ test("mesures, by status, and one by id", function()
   raises(function() emjpm.mesures{ statut = "en_cours" } end, "unknown option 'statut'")
 end)
 
+test("ressources of the wrong type reach the server's validation, not an internal error", function()
+  local err = raises(function() emjpm.create_mesure(mesure{ numero_rg = "00RESSRC", ressources = 1.5 }) end, "ressources")
+  eq(err.kind, "validation")
+end)
+
 test("create, update, delete", function()
   local m = emjpm.create_mesure(mesure{ numero_rg = "00CREATE" })
   eq(m.numero_rg, "00CREATE")
