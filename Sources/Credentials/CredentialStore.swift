@@ -110,9 +110,10 @@ public final class CredentialStore: Sendable {
     /// `--profile` or `GUICHET_PROFILE` names no stored profile.
     public static func unknownProfile(_ name: String, selectedBy: String, existing: [String: StoredProfile], service: String?) -> GuichetError {
         let known = existing.sorted { $0.key < $1.key }.map { "'\($0.key)' (\($0.value.service))" }
-        let listing = known.isEmpty ? "no profile is stored yet" : "the profiles are " + known.joined(separator: ", ")
-        let login = "guichet login \(service ?? "ds|emjpm") --profile \(name)"
-        return GuichetError(.usage, "no profile named '\(name)' (\(selectedBy)): \(listing). Pick one of them, or create it with `\(login)`")
+        let login = "`guichet login \(service ?? "ds|emjpm") --profile \(name)`"
+        let listing = known.isEmpty ? "no profile is stored yet; create it with \(login)"
+            : "the profiles are \(known.joined(separator: ", ")); pick one of them, or create it with \(login)"
+        return GuichetError(.usage, "no profile named '\(name)' (\(selectedBy)): \(listing)")
     }
 
     public func profile(_ name: String) throws(GuichetError) -> StoredProfile? {

@@ -11,11 +11,14 @@ public final class Accounts {
     public let store: CredentialStore
     /// The profile chosen on the command line, if any.
     public let selectedProfile: String?
+    /// Where it was chosen (`--profile`, `GUICHET_PROFILE`), for errors.
+    public let selectedBy: String
     public let environment: [String: String]
 
-    public init(store: CredentialStore, selectedProfile: String?, environment: [String: String]) {
+    public init(store: CredentialStore, selectedProfile: String?, selectedBy: String = "--profile", environment: [String: String]) {
         self.store = store
         self.selectedProfile = selectedProfile
+        self.selectedBy = selectedBy
         self.environment = environment
     }
 
@@ -27,7 +30,7 @@ public final class Accounts {
         let environment = currentEnvironment()
         let accounts = Accounts(store: CredentialStore(path: CredentialStore.defaultPath(environment: environment)),
                                 selectedProfile: environment["GUICHET_PROFILE"].flatMap { $0.isEmpty ? nil : $0 },
-                                environment: environment)
+                                selectedBy: "GUICHET_PROFILE", environment: environment)
         state.services[serviceKey] = accounts
         return accounts
     }
@@ -37,10 +40,16 @@ public final class Accounts {
     }
 
     /// The profile a service uses: the selected one when it is bound to
-    /// that service, else the one named after the service.
+    /// that service, else the one named after the service. A selected
+    /// profile that does not exist is an error (a typo must not quietly
+    /// act as someone else).
     public func profileName(for service: String) throws(GuichetError) -> String {
-        if let selected = selectedProfile, let profile = try store.profile(selected), profile.service == service {
-            return selected
+        if let selected = selectedProfile {
+            let profiles = try store.load()
+            guard let profile = profiles[selected] else {
+                throw CredentialStore.unknownProfile(selected, selectedBy: selectedBy, existing: profiles, service: service)
+            }
+            if profile.service == service { return selected }
         }
         return service
     }
@@ -53,14 +62,16 @@ public final class Accounts {
 
     func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
 
-    /// DS: DS_API_URL / DS_API_TOKEN win; otherwise the stored profile, whose
-    /// token is only used for the host it was stored for.
+    /// DS: the endpoint is DS_API_URL, else the stored profile's, else the
+    /// default one. Each token goes only to the host it is for:
+    /// DS_API_TOKEN to DS_API_URL (or the default endpoint), the stored
+    /// token to its profile's host. DS_API_TOKEN wins where both may go.
     func dsSettings() throws(GuichetError) -> DSSettings {
-        let settings = DSSettings(environment: environment)
+        let settings = DSSettings(environment: environment)  // DS_API_TOKEN bound to DS_API_URL or the default
         let stored = try storedProfile(for: "ds")
-        if value("DS_API_URL") == nil, let stored { settings.endpoint = stored.baseURL }
-        if value("DS_API_TOKEN") == nil, let stored, let token = stored.token, stored.isFor(settings.endpoint) {
-            settings.token = Secret(token)
+        if value("DS_API_URL") == nil, let stored { settings.endpoint = DSConfiguration.normalizedEndpoint(stored.baseURL) }
+        if settings.usableToken == nil, let stored, let token = stored.token, stored.isFor(settings.endpoint) {
+            settings.token = Secret(token)  // bound to the endpoint, which is the profile's host
             settings.tokenOrigin = "profile '\(try profileName(for: "ds"))'"
         }
         return settings
@@ -75,8 +86,32 @@ public final class Accounts {
             base = EMJPMConfiguration(authURL: stored.authURL ?? EMJPMConfiguration.defaultAuthURL, apiURL: stored.baseURL,
                                       clientID: stored.clientID, clientSecret: stored.clientSecret.map(Secret.init))
         }
-        let configuration = EMJPMConfiguration.fromEnvironment(environment, base: base)
+        var configuration = EMJPMConfiguration.fromEnvironment(environment, base: base)
+        // EMJPM_CLIENT_ID / EMJPM_CLIENT_SECRET are for the host the
+        // environment names (EMJPM_API_URL, EMJPM_AUTH_URL, else the default
+        // one): a profile stored for another host uses its own.
+        if let stored, !stored.isFor(EMJPMConfiguration.fromEnvironment(environment).apiURL), stored.isFor(configuration.apiURL) {
+            configuration.clientID = stored.clientID
+            configuration.clientSecret = stored.clientSecret.map(Secret.init)
+        }
         let session = OAuthSession(store: store, profileName: try profileName(for: "emjpm"), configuration: configuration)
         return EMJPMClient(session: session)
+    }
+}
+
+extension DSSettings {
+    /// The token, if it may go to the current endpoint.
+    public var usableToken: Secret? {
+        guard let token, let bound = tokenEndpoint, let origin = Origin(bound), origin == Origin(endpoint) else { return nil }
+        return token
+    }
+
+    /// The token for the current endpoint; an error naming the host when
+    /// the only token there is was given for another one.
+    func tokenForEndpoint() throws(GuichetError) -> Secret? {
+        guard token != nil, let bound = tokenEndpoint else { return nil }
+        if let usable = usableToken { return usable }
+        let host = Origin.describe(endpoint)
+        throw GuichetError(.auth, "no démarches-simplifiées token for \(host): the token (\(tokenOrigin)) is for \(Origin.describe(bound)), and a token is only sent to the host it was given for. Give one for \(host): ds.config{endpoint = \"\(endpoint)\", token = ...}, or set DS_API_URL and DS_API_TOKEN together, or run `guichet login ds --url \(endpoint)`", service: "ds")
     }
 }

@@ -28,7 +28,22 @@ struct StoreOptions: ParsableArguments {
     var store: CredentialStore { CredentialStore(path: CredentialStore.defaultPath(environment: environment)) }
 
     func profileName(default service: String) -> String {
-        profile ?? environment["GUICHET_PROFILE"].flatMap { $0.isEmpty ? nil : $0 } ?? service
+        selected?.name ?? service
+    }
+
+    /// `--profile`, else GUICHET_PROFILE, and which of them chose it.
+    var selected: (name: String, by: String)? {
+        if let profile { return (profile, "--profile") }
+        return environment["GUICHET_PROFILE"].flatMap { $0.isEmpty ? nil : ($0, "GUICHET_PROFILE") }
+    }
+
+    /// A profile selected for a command that does not create one must exist.
+    func checkSelected() throws(GuichetError) {
+        guard let selected else { return }
+        let profiles = try store.load()
+        if profiles[selected.name] == nil {
+            throw CredentialStore.unknownProfile(selected.name, selectedBy: selected.by, existing: profiles, service: nil)
+        }
     }
 }
 
@@ -132,12 +147,16 @@ struct LogoutCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
+            try store.checkSelected()
             let removed: [String] = try store.store.update { profiles in
                 let names = profiles[name] != nil ? [name] : profiles.filter { $0.value.service == name }.map(\.key)
                 for name in names { profiles[name] = nil }
                 return names.sorted()
             }
-            if removed.isEmpty { throw GuichetError(.usage, "no stored credentials named '\(name)' (see guichet status)") }
+            if removed.isEmpty {
+                let names = try store.store.load().keys.sorted()
+                throw GuichetError(.usage, "no stored credentials named '\(name)': " + (names.isEmpty ? "none are stored" : "the profiles are " + names.joined(separator: ", ")))
+            }
             print("forgot \(removed.joined(separator: ", ")).")
         }
     }
@@ -149,6 +168,9 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        try reporting { print(try Login.status(store: store.store)) }
+        try reporting {
+            print(try Login.status(store: store.store))
+            try store.checkSelected()  // after the list: the status is what helps pick a profile
+        }
     }
 }

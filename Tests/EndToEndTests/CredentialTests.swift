@@ -224,6 +224,111 @@ struct CredentialTests {
         #expect(outcome.stdout.contains("no démarches-simplifiées token"))
     }
 
+    /// A second sandbox: another port on loopback, so another host for credentials.
+    static let other = try! SandboxProcess(port: Int.random(in: 50_001...60_000))
+
+    /// The requests a sandbox saw since the last call, and whether each carried Authorization.
+    func requestsSeen(by sandbox: SandboxProcess) throws -> [(path: String, authorization: Bool)] {
+        let text = try run("/usr/bin/curl", ["-s", sandbox.url + "/__sandbox/requests"]).stdout
+        try sandbox.admin("/__sandbox/requests/clear", "{}")
+        let records = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] ?? []
+        return records.map { ($0["path"] as? String ?? "", $0["authorization"] as? Bool ?? false) }
+    }
+
+    @Test("an unknown --profile or GUICHET_PROFILE is an error naming the profiles that exist")
+    func unknownProfile() throws {
+        let home = try Home()
+        _ = try run(guichetBinary, ["login", "ds", "--profile", "test"], stdin: "sandbox-ds-token\n", environment: environment(home))
+        let script = "local ok, e = pcall(ds.dossier, 100001); print(e.kind, e.message)"
+        let flag = try run(guichetBinary, ["--profile", "tset", "-e", script], environment: environment(home, ["DS_API_URL": ""]))
+        #expect(flag.stdout.hasPrefix("usage\tno profile named 'tset' (--profile)"), "\(flag.stdout)\(flag.stderr)")
+        #expect(flag.stdout.contains("'test' (ds)"), "names the profiles that exist")
+        let variable = try run(guichetBinary, ["-e", script], environment: environment(home, ["DS_API_URL": "", "GUICHET_PROFILE": "tset"]))
+        #expect(variable.stdout.hasPrefix("usage\tno profile named 'tset' (GUICHET_PROFILE)"), "\(variable.stdout)\(variable.stderr)")
+        #expect(variable.stdout.contains("'test' (ds)"))
+        let emjpm = try run(guichetBinary, ["--profile", "tset", "-e", "local ok, e = pcall(emjpm.mesures); print(e.message)"], environment: environment(home))
+        #expect(emjpm.stdout.contains("no profile named 'tset'"), "eMJPM too: \(emjpm.stdout)")
+        let status = try run(guichetBinary, ["status", "--profile", "tset"], environment: environment(home))
+        #expect(status.status != 0)
+        #expect(status.stderr.contains("no profile named 'tset' (--profile)") && status.stderr.contains("'test' (ds)"), "\(status.stderr)")
+        let logout = try run(guichetBinary, ["logout", "ds"], environment: environment(home, ["GUICHET_PROFILE": "tset"]))
+        #expect(logout.status != 0)
+        #expect(logout.stderr.contains("no profile named 'tset' (GUICHET_PROFILE)"), "\(logout.stderr)")
+        // The profile that exists still works, and a fresh store says none exists.
+        let known = try run(guichetBinary, ["--profile", "test", "-e", "print(ds.dossier(100001).number)"], environment: environment(home, ["DS_API_URL": ""]))
+        #expect(known.stdout == "100001\n", "\(known.stderr)")
+        let empty = try run(guichetBinary, ["--profile", "x", "-e", script], environment: environment(try Home(), ["DS_API_URL": ""]))
+        #expect(empty.stdout.contains("no profile is stored yet"), "\(empty.stdout)")
+    }
+
+    @Test("a stored DS token does not follow ds.config{endpoint} to another port; a token given for it does")
+    func dsTokenStaysWithItsHost() throws {
+        let home = try Home()
+        _ = try run(guichetBinary, ["login", "ds"], stdin: "sandbox-ds-token\n", environment: environment(home))
+        _ = try requestsSeen(by: Self.other)
+        let elsewhere = Self.other.url + "/api/v2/graphql"
+        let moved = try run(guichetBinary, ["-e", """
+            ds.config{endpoint = "\(elsewhere)"}
+            local ok, e = pcall(ds.dossier, 100001)
+            print(ds.config().token_set, e.kind, e.message)
+            """], environment: environment(home, ["DS_API_URL": ""]))
+        #expect(moved.stdout.hasPrefix("false\tauth\tno démarches-simplifiées token for 127.0.0.1:\(Self.other.port)"), "\(moved.stdout)\(moved.stderr)")
+        #expect(moved.stdout.contains("is for 127.0.0.1:\(Self.sandbox.port)"))
+        #expect(moved.stdout.contains("ds.config{endpoint = "), "says what to do")
+        #expect(!moved.stdout.contains("sandbox-ds-token"), "never the token itself")
+        #expect(try requestsSeen(by: Self.other).isEmpty, "nothing was sent to the other host")
+        let given = try run(guichetBinary, ["-e", """
+            ds.config{endpoint = "\(elsewhere)", token = "sandbox-ds-token"}
+            print(ds.dossier(100001).number)
+            """], environment: environment(home, ["DS_API_URL": ""]))
+        #expect(given.stdout == "100001\n", "\(given.stderr)")
+        #expect(try requestsSeen(by: Self.other).map(\.authorization) == [true])
+    }
+
+    @Test("DS_API_TOKEN goes with DS_API_URL or the default endpoint, never to a stored profile's host")
+    func environmentTokenStaysWithItsHost() throws {
+        let home = try Home()
+        _ = try run(guichetBinary, ["login", "ds", "--profile", "test"], stdin: "sandbox-ds-token\n", environment: environment(home))
+        // The profile's host gets the profile's token, not the environment's (an expired one here).
+        let profile = try run(guichetBinary, ["--profile", "test", "-e", "print(ds.dossier(100001).number, ds.config().token_origin)"],
+                              environment: environment(home, ["DS_API_URL": "", "DS_API_TOKEN": "sandbox-ds-token-expired"]))
+        #expect(profile.stdout == "100001\tprofile 'test'\n", "\(profile.stderr)")
+        // Without a profile, the environment's token is for the default endpoint only.
+        _ = try requestsSeen(by: Self.other)
+        let moved = try run(guichetBinary, ["-e", """
+            ds.config{endpoint = "\(Self.other.url)"}
+            local ok, e = pcall(ds.dossier, 100001)
+            print(e.kind, e.message)
+            """], environment: environment(home, ["DS_API_URL": "", "DS_API_TOKEN": "sandbox-ds-token"]))
+        #expect(moved.stdout.hasPrefix("auth\tno démarches-simplifiées token for 127.0.0.1:\(Self.other.port): the token (DS_API_TOKEN) is for demarche.numerique.gouv.fr"),
+                "\(moved.stdout)\(moved.stderr)")
+        #expect(try requestsSeen(by: Self.other).isEmpty)
+        // DS_API_URL and DS_API_TOKEN together: the token goes there.
+        let paired = try run(guichetBinary, ["-e", "print(ds.dossier(100001).number, ds.config().token_origin)"],
+                             environment: environment(home, ["DS_API_URL": Self.other.url, "DS_API_TOKEN": "sandbox-ds-token"]))
+        #expect(paired.stdout == "100001\tDS_API_TOKEN\n", "\(paired.stderr)")
+        #expect(try requestsSeen(by: Self.other).map(\.authorization) == [true])
+    }
+
+    @Test("eMJPM credentials are bound to their host and port; EMJPM_CLIENT_SECRET to the host the environment names")
+    func emjpmStaysWithItsHost() throws {
+        let home = try loggedIn()
+        _ = try requestsSeen(by: Self.other)
+        let moved = try emjpm(home, "local ok, e = pcall(emjpm.mesures); print(e.kind, e.message)",
+                              ["EMJPM_AUTH_URL": Self.other.url, "EMJPM_API_URL": Self.other.url])
+        #expect(moved.stdout.hasPrefix("auth\tthe eMJPM credentials of profile 'emjpm' are for 127.0.0.1:\(Self.sandbox.port), not 127.0.0.1:\(Self.other.port)"),
+                "\(moved.stdout)\(moved.stderr)")
+        #expect(try requestsSeen(by: Self.other).isEmpty, "no token and no refresh sent to the other port")
+        // The environment names no host: its editor secret is for the default
+        // host, so the refresh sends the profile's own (the environment's is wrong here).
+        try Self.sandbox.admin("/__sandbox/emjpm/settings", #"{"expire_access": true}"#)
+        let refreshes = try Self.sandbox.stats().refreshes
+        let refreshed = try emjpm(home, "print(#emjpm.mesures())",
+                                  ["EMJPM_AUTH_URL": "", "EMJPM_API_URL": "", "EMJPM_CLIENT_SECRET": "not-this-host-s-secret"])
+        #expect(refreshed.stdout.first?.isNumber == true, "\(refreshed.stderr)")
+        #expect(try Self.sandbox.stats().refreshes == refreshes + 1)
+    }
+
     @Test("traces show requests with the secrets redacted")
     func traces() throws {
         let home = try loggedIn()

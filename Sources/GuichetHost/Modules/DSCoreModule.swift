@@ -13,7 +13,11 @@ import Glibc
 /// `--dry-run`, and `ds.config{...}`.
 public final class DSSettings {
     public var endpoint: String
-    public var token: Secret?
+    /// Bound to the endpoint current when it is set: it is only sent there
+    /// (see `usableToken`).
+    public var token: Secret? { didSet { tokenEndpoint = token == nil ? nil : endpoint } }
+    /// The endpoint the token was given or stored for.
+    public var tokenEndpoint: String?
     public var tokenOrigin: String
     public var dryRun: Bool
     public var instructeur: String?
@@ -22,13 +26,16 @@ public final class DSSettings {
         let configuration = DSConfiguration.fromEnvironment(environment)
         endpoint = configuration.endpoint
         token = configuration.token
+        tokenEndpoint = configuration.token == nil ? nil : configuration.endpoint
         tokenOrigin = configuration.tokenOrigin
         dryRun = false
         instructeur = environment["DS_INSTRUCTEUR"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     var client: DSClient {
-        DSClient(configuration: DSConfiguration(endpoint: endpoint, token: token, tokenOrigin: tokenOrigin, dryRun: dryRun))
+        get throws(GuichetError) {
+            DSClient(configuration: DSConfiguration(endpoint: endpoint, token: try tokenForEndpoint(), tokenOrigin: tokenOrigin, dryRun: dryRun))
+        }
     }
 
     static let serviceKey = "ds.settings"
@@ -164,7 +171,7 @@ enum DSCoreModule {
                 state.newTable(fields: 6)
                 state.push(settings.endpoint); state.rawSet(-2, field: "endpoint")
                 state.push(DSConfiguration(endpoint: settings.endpoint).host); state.rawSet(-2, field: "host")
-                state.push(settings.token != nil); state.rawSet(-2, field: "token_set")
+                state.push(settings.usableToken != nil); state.rawSet(-2, field: "token_set")
                 state.push(settings.tokenOrigin); state.rawSet(-2, field: "token_origin")
                 state.push(settings.dryRun); state.rawSet(-2, field: "dry_run")
                 if let instructeur = settings.instructeur { state.push(instructeur); state.rawSet(-2, field: "instructeur") }
