@@ -43,6 +43,22 @@ struct InputTests {
         #expect(!outcome.stderr.contains("Bearer") && !outcome.stderr.contains("sandbox-ds-token"))
     }
 
+    @Test("sandbox.fault and sandbox.rate_limit refuse numbers the fake would overflow on; the sandbox stays up")
+    func sandboxBounds() throws {
+        let outcome = try run(guichetBinary, ["--sandbox", "-e", """
+            for _, spec in ipairs{{kind = "rate_limit", retry_after = math.maxinteger}, {kind = "slow", seconds = 0/0},
+                                  {kind = "slow", seconds = 1e308}, {kind = "status", status = -1}, {count = -5}} do
+              local ok, err = pcall(sandbox.fault, spec)
+              print(ok, err.kind)
+            end
+            print(pcall(sandbox.rate_limit, math.mininteger))
+            print(ds.dossier(100001).number)
+            """], environment: sandboxEnvironment())
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.hasPrefix(String(repeating: "false\tusage\n", count: 5) + "false\t"))
+        #expect(outcome.stdout.hasSuffix("\n100001\n"), "the sandbox still answers: \(outcome.stdout)")
+    }
+
     @Test("guichet.sleep still sleeps a short while")
     func sleepShort() throws {
         let outcome = try guichet("-e", "guichet.sleep(0.01); guichet.sleep(0); print('ok')")

@@ -175,11 +175,21 @@ enum SandboxModule {
                 guard let spec = try call.options(1, allowed: ["kind", "status", "retry_after", "seconds", "count", "path"]) else {
                     throw call.argumentError(1, "table expected")
                 }
+                // Numbers are bounded here: the fake does arithmetic on them
+                // (a Retry-After date, a sleep in nanoseconds) that a huge or
+                // non-finite value would overflow.
+                func bounded<T: Comparable>(_ name: String, _ value: T?, _ range: ClosedRange<T>) throws -> T? {
+                    guard let value else { return nil }
+                    guard range.contains(value) else {
+                        throw call.argumentError(1, "option '\(name)' must be from \(range.lowerBound) to \(range.upperBound)")
+                    }
+                    return value
+                }
                 var fault: [(String, JSONValue)] = [("kind", .string(try spec.string("kind") ?? "status"))]
-                if let status = try spec.integer("status") { fault.append(("status", .int(status))) }
-                if let retry = try spec.integer("retry_after") { fault.append(("retry_after", .int(retry))) }
-                if let seconds = try spec.number("seconds") { fault.append(("seconds", .double(seconds))) }
-                if let count = try spec.integer("count") { fault.append(("count", .int(count))) }
+                if let status = try bounded("status", spec.integer("status"), 100...599) { fault.append(("status", .int(status))) }
+                if let retry = try bounded("retry_after", spec.integer("retry_after"), 0...86_400) { fault.append(("retry_after", .int(retry))) }
+                if let seconds = try bounded("seconds", spec.number("seconds"), 0...3_600) { fault.append(("seconds", .double(seconds))) }
+                if let count = try bounded("count", spec.integer("count"), 0...1_000_000) { fault.append(("count", .int(count))) }
                 let body = JSONValue.object([("path", .string(try spec.string("path") ?? "/api/v2/graphql")),
                                              ("faults", .array([.object(fault)]))])
                 return admin(call, server, "/__sandbox/faults", body)
@@ -212,7 +222,9 @@ enum SandboxModule {
             }
             // sandbox.rate_limit(n): requests per minute per token before 429
             state.setFunction("rate_limit", in: -1) { call in
-                admin(call, try server(call), "/__sandbox/ds/rate-limit", .object([("per_minute", .int(try call.integer(1)))]))
+                let perMinute = try call.integer(1)
+                guard (1...1_000_000).contains(perMinute) else { throw call.argumentError(1, "requests per minute must be from 1 to 1000000") }
+                return admin(call, try server(call), "/__sandbox/ds/rate-limit", .object([("per_minute", .int(perMinute))]))
             }
             // sandbox.requests() -> {{method=, path=, operation=, authorization=, rejected={...}}, ...}
             state.setFunction("requests", in: -1) { call in
