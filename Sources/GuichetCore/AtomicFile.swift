@@ -204,12 +204,22 @@ public enum Files {
     }
 
     /// Creates a folder and its parents.
+    /// A loop, not a recursion: a path of thousands of components (a script's
+    /// mistake) must not exhaust the stack of the thread that runs this.
     public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(GuichetError) {
-        if isDirectory(path) { return }
-        let parent = AtomicFileWriter.directory(of: path)
-        if parent != path && parent != "." && parent != "/" { try makeDirectories(parent, mode: mode) }
-        if mkdir(path, mode) != 0 && errno != EEXIST {
-            throw GuichetError(.io, "cannot create folder \(path): \(String(cString: strerror(errno)))")
+        guard path.utf8.count < Int(PATH_MAX) else {
+            throw GuichetError(.io, "cannot create folder \(path.prefix(80))…: the path is longer than \(PATH_MAX) bytes")
+        }
+        var missing: [String] = []
+        var current = path
+        while !isDirectory(current) {
+            missing.append(current)
+            let parent = AtomicFileWriter.directory(of: current)
+            if parent == current || parent == "." || parent == "/" { break }
+            current = parent
+        }
+        for folder in missing.reversed() where mkdir(folder, mode) != 0 && errno != EEXIST {
+            throw GuichetError(.io, "cannot create folder \(folder): \(String(cString: strerror(errno)))")
         }
     }
 }
