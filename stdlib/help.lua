@@ -233,7 +233,7 @@ help.fn { name = "json.array", signature = "json.array([t]) -> t", summary = "Ma
 help.module { name = "guichet", summary = "the host: version, errors, sleep, terminal" }
 help.fn { name = "guichet.version", signature = "guichet.version", summary = "guichet's version string." }
 help.fn { name = "guichet.sleep", signature = "guichet.sleep(seconds)",
-  summary = "Waits; inside parallel.map other calls go on meanwhile." }
+  summary = "Waits 0 to 86400 seconds (one day; more, NaN or negative is a usage error); inside parallel.map other calls go on meanwhile." }
 help.fn { name = "guichet.error", signature = "guichet.error(kind, message [, {status=, retryable=}]) -> err",
   summary = "An error value of the common shape (kind, message, ...), not raised." }
 help.fn { name = "guichet.raise", signature = "guichet.raise(kind, message [, level])",

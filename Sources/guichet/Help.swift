@@ -6,7 +6,7 @@ enum Help {
 
         \(Runner.usage("guichet"))\
           --sandbox      run against the built-in fake services (no real service is reached)
-          --dry-run      print démarches-simplifiées mutations instead of sending them
+          --dry-run      print mutations (démarches-simplifiées, eMJPM) instead of sending them
           --profile NAME use the stored credentials of profile NAME
           --help         show this help
           --version      show the version
