@@ -279,6 +279,11 @@ help.fn { name = "help.help", signature = "help([value_or_name])",
     .. "help() lists the modules." }
 help.fn { name = "help.text", signature = "help.text([value_or_name]) -> text", summary = "What help prints, as a string." }
 help.fn { name = "help.markdown", signature = "help.markdown() -> text", summary = "The README's reference section, in Markdown." }
+help.fn { name = "help.module", signature = "help.module{name=, summary=, value=}", summary = "Registers a module's help (your own modules too)." }
+help.fn { name = "help.fn", signature = "help.fn{name=, signature=, summary=, options=, example=, api=, value=} -> value",
+  summary = "Registers a function's help; value lets help(f) find it." }
+help.fn { name = "help.type", signature = "help.type{name=, module=, summary=, fields=}",
+  summary = "Registers an object type's help: help(x) finds it by the __name of x's metatable." }
 
 return setmetatable(help, {
   __call = function(_, x) print(help.text(x)) end,

@@ -63,6 +63,25 @@ t.test("help(object) and help(\"Type\") answer for every type of the reference",
   end
 end)
 
+t.test("every function of every module and every method of every type has help, so the walks above see it", function()
+  local missing = {}
+  local function check(label, value)
+    if help.text(value):find("^no help") then missing[#missing + 1] = label end
+  end
+  for _, m in ipairs(ref.modules) do
+    for key, value in next, m.value do
+      if type(value) == "function" and type(key) == "string" and not key:find("^_") then check(m.name .. "." .. key, value) end
+    end
+  end
+  for name, object in pairs(objects) do
+    for key, value in next, getmetatable(object) do
+      if type(value) == "function" and not key:find("^__") then check(name .. ":" .. key, value) end
+    end
+  end
+  table.sort(missing)
+  t.eq(table.concat(missing, ", "), "", "undocumented")
+end)
+
 -- Arguments a function needs before its options table.
 local required = {
   ["csv.writer"] = { { write = function() return true end } }, ["csv.write"] = { { write = function() return true end }, {} },
