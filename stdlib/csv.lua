@@ -292,26 +292,36 @@ end
 -- Finishes the file: flush, close and rename the temporary file onto the
 -- destination. A handle given by the caller is flushed and left open.
 -- Returns the destination path (nil for a handle). Closing twice is harmless.
-function Writer:close()
-  if getmetatable(self) ~= Writer then
-    raise_usage("calling 'close' on bad self (csv writer expected, got " .. type(self) .. ")", 2)
-  end
-  if self.closed then return self.path end
+-- The work of close: true, or nil and a message (the temporary file is
+-- then removed), so that each caller raises at its own caller's line.
+local function commit(self)
   self.closed = true
   if not self.temp_path then
     if self.file.flush then self.file:flush() end
-    return nil
+    return true
   end
   local flushed, err = self.file:flush()
   local closed, close_err = self.file:close()
   if not (flushed and closed) then
     os.remove(self.temp_path) -- half written: useless
-    error("csv: cannot write " .. self.path .. ": " .. tostring(err or close_err), 2)
+    return nil, "csv: cannot write " .. self.path .. ": " .. tostring(err or close_err)
   end
   local renamed, rename_err = os.rename(self.temp_path, self.path)
   if not renamed then
-    error("csv: cannot rename " .. self.temp_path .. " to " .. self.path .. ": " .. tostring(rename_err), 2)
+    os.remove(self.temp_path)
+    return nil, "csv: cannot rename " .. self.temp_path .. " to " .. self.path .. ": " .. tostring(rename_err)
   end
+  return true
+end
+
+function Writer:close()
+  if getmetatable(self) ~= Writer then
+    raise_usage("calling 'close' on bad self (csv writer expected, got " .. type(self) .. ")", 2)
+  end
+  if self.closed then return self.path end
+  local ok, err = commit(self)
+  if not ok then error(err, 2) end
+  if not self.temp_path then return nil end
   return self.path
 end
 
@@ -352,7 +362,8 @@ function csv.write(target, rows, opts)
   local writer <close> = w -- aborts if anything below raises
   local ok, rows_err = write_rows(writer, rows)
   if not ok then raise_usage("bad argument #2 to 'write' (" .. rows_err .. ")", 2) end
-  writer:close()
+  local committed, commit_err = commit(writer)
+  if not committed then error(commit_err, 2) end
   return writer.count
 end
 

@@ -337,6 +337,18 @@ end)
 
 ---------------------------------------------------------------------------
 
+test("csv.write onto a folder fails at the caller's line and leaves no temporary file", function()
+  local dir = temp_path()
+  assert(os.execute("mkdir -p '" .. dir .. "/target'"))
+  local ok, err = pcall(csv.write, dir .. "/target", { { 1 } })
+  eq(ok, false)
+  contains(error_text(err), "csv: cannot rename", "message")
+  eq(error_text(err):find("csv.lua:", 1, true), nil, "position inside csv.lua: " .. error_text(err))
+  local listing = io.popen("ls -A '" .. dir .. "'"):read("a")
+  eq(listing, "target\n", "only the folder is left")
+  os.execute("rm -rf '" .. dir .. "'")
+end)
+
 test("a folder given as the file to read is a clear error", function()
   raises(function() csv.reader(".") end, "csv: cannot read .")
 end)
