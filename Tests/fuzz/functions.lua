@@ -312,6 +312,17 @@ end
 ---------------------------------------------------------------------------
 -- The run
 
+-- Objects the calls returned (a dry-run mesure, a reloaded dossier...), by
+-- metatable: methods are also called on them, whatever state they are in.
+local returned = {}
+local function keep(value)
+  local mt = type(value) == "table" and getmetatable(value)
+  if type(mt) ~= "table" or type(rawget(mt, "__name")) ~= "string" then return end
+  local list = returned[mt] or {}
+  returned[mt] = list
+  if #list < 30 then list[#list + 1] = value else list[R(#list)] = value end
+end
+
 local internal, made = 0, 0
 for i = 1, total do
   local target = targets[R(#targets)]
@@ -320,9 +331,11 @@ for i = 1, total do
   for j = 1, n do args[j] = gen(0) end
   tame(target, args, n)
   local self = target.self
+  local pooled = self ~= nil and returned[getmetatable(self)]
   if self ~= nil and R(6) == 1 then self = gen(0) end  -- a method called on something else
+  if pooled and R(4) == 1 then self = pooled[R(#pooled)] end
   local shown = {}
-  if not rawequal(self, target.self) then shown[1] = "self=" .. describe(self) end
+  if not rawequal(self, target.self) then shown[1] = "self=" .. describe(self, true) end
   for j = 1, n do shown[#shown + 1] = describe(args[j]) end
   report:write("call ", i, " ", target.name, "(", table.concat(shown, ", "), ")\n")
   local ok, err
@@ -342,6 +355,10 @@ for i = 1, total do
   end
   made = made + 1
   if target.name:find("config", 1, true) then restore() end
+  if ok then
+    keep(err)
+    if type(err) == "table" and getmetatable(err) == nil then keep(rawget(err, 1)) end
+  end
   if not ok then
     local bad = verdict(target, err)
     if bad then
