@@ -47,6 +47,7 @@ struct SandboxLifecycleTests {
         #expect(leftovers(folder) == [], "after the REPL's exit")
 
         let interrupted = try running("guichet.sleep(30)", in: folder)
+        #expect(leftovers(folder).count == 1, "the run keeps its folder in TMPDIR while it runs")
         interrupted.interrupt()
         let afterInterrupt = interrupted.wait(timeout: 30)
         #expect(afterInterrupt.status == 1 && afterInterrupt.stderr.contains("interrupted"), "\(afterInterrupt.stderr)")
