@@ -59,6 +59,16 @@ struct InputTests {
         #expect(outcome.stdout.hasSuffix("\n100001\n"), "the sandbox still answers: \(outcome.stdout)")
     }
 
+    @Test("the ds core's upload refuses a size limit that is not positive")
+    func uploadLimit() throws {
+        let outcome = try guichet("-e", """
+            local core = require "guichet.ds_core"
+            for _, limit in ipairs{-1, 0, math.mininteger} do print(select(2, pcall(core.upload, "README.md", "x", limit)).message) end
+            """)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout == String(repeating: "bad argument #3 to 'upload' (the size limit must be a positive number of bytes)\n", count: 3))
+    }
+
     @Test("guichet.sleep still sleeps a short while")
     func sleepShort() throws {
         let outcome = try guichet("-e", "guichet.sleep(0.01); guichet.sleep(0); print('ok')")

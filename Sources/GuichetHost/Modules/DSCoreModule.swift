@@ -114,6 +114,7 @@ enum DSCoreModule {
                 let path = try call.string(1)
                 let dossierID = try call.string(2)
                 let limit = try call.optionalInteger(3) ?? DSClient.uploadLimit
+                guard limit > 0 else { throw call.argumentError(3, "the size limit must be a positive number of bytes") }
                 _ = try DSClient.checkUploadable(path, limit: limit)  // before any request
                 let client = try DSSettings.of(call.state).client
                 return call.await({ try await client.upload(file: path, dossierID: dossierID, limit: limit) }) { state, signedID in
