@@ -768,12 +768,14 @@ end
 function File:download(path)
   if getmetatable(self) ~= File then raise_usage("calling 'download' on bad self (File expected)", 2) end
   if path ~= nil then check_string("download", 1, path, "path") end
+  if path == "" then raise_usage("bad argument #1 to 'download' (path is empty)", 2) end
   return fetch(self, path, path == nil and "." or nil)
 end
 help.fn { name = "File:download", signature = "file:download([path]) -> path, status", value = File.download,
   summary = "Writes the file atomically after checking its MD5; skips a file already there with the same checksum\n"
     .. "(status \"skipped\"); fetches a fresh URL when this one expired. Without path: into the current folder under\n"
-    .. "the server's file name made safe (see Dossier:download); a path you give is used as given." }
+    .. "the server's file name made safe (see Dossier:download); a path you give is used as given, and a folder\n"
+    .. "(existing, or a path ending in /) receives the file under that safe name." }
 
 function File.__tostring(f)
   return ("<File %s · %s · %s bytes>"):format(f.filename, f.contentType or "?", tostring(f.size or "?"))

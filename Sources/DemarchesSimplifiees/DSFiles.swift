@@ -145,8 +145,9 @@ extension DSClient {
     /// Downloads a file into `folder` under the name the server gave it
     /// (or `name`), made safe by SafeFileName: never a path, never outside
     /// the folder, never through a symbolic link planted there.
-    public func download(_ file: DSFile, into folder: String, name: String? = nil) async throws(GuichetError) -> DownloadOutcome {
-        let place = try Files.place(name ?? file.filename, in: folder)
+    /// `userFolder`: the user named this folder (a link there is theirs).
+    public func download(_ file: DSFile, into folder: String, name: String? = nil, userFolder: Bool = false) async throws(GuichetError) -> DownloadOutcome {
+        let place = try Files.place(name ?? file.filename, in: folder, userFolder: userFolder)
         switch try await download(file, to: place.write) {
         case .downloaded(_, let bytes): return .downloaded(path: place.shown, bytes: bytes)
         case .skipped: return .skipped(path: place.shown)

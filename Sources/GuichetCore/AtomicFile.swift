@@ -176,12 +176,13 @@ public enum Files {
     /// `folder`, which is created if needed: `write` is the path to open
     /// (in the folder's resolved location), `shown` the one to show the
     /// user. The name goes through SafeFileName; the folder itself must be
-    /// a real folder, not a symbolic link planted in its place.
-    public static func place(_ name: String, in folder: String) throws(GuichetError) -> (write: String, shown: String) {
+    /// a real folder, not a symbolic link planted in its place, unless the
+    /// user named that folder (`userFolder`: their link, their choice).
+    public static func place(_ name: String, in folder: String, userFolder: Bool = false) throws(GuichetError) -> (write: String, shown: String) {
         let safe = SafeFileName.make(name)
         try makeDirectories(folder)
         var info = stat()
-        guard lstat(folder, &info) == 0 else {
+        guard (userFolder ? stat(folder, &info) : lstat(folder, &info)) == 0 else {
             throw GuichetError(.io, "cannot use folder \(folder): \(String(cString: strerror(errno)))")
         }
         switch info.st_mode & S_IFMT {

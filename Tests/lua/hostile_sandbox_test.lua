@@ -181,6 +181,22 @@ t.test("a path the user gives is used as given", function()
   t.eq(t.exists(root .. "/mine/chosen.pdf"), true)
 end)
 
+t.test("a folder given as the path receives the file under its safe name", function()
+  local number = next_dossier()
+  local slash, existing = root .. "/into/new/", root .. "/into/existing"
+  assert(os.execute("mkdir -p " .. quote(existing)))
+  hostile({ { field = "filename", value = "../../escaped.txt" } }, function()
+    local f = ds.dossier(number).files[1]
+    local path, status = f:download(slash)
+    t.eq(status, "downloaded")
+    t.eq(path, slash .. "escaped.txt")
+    path = f:download(existing)
+    t.eq(path, existing .. "/escaped.txt")
+    fails("usage", "path is empty", f.download, f, "")
+  end)
+  t.eq(table.concat(tree(root .. "/into"), ","), "existing,existing/escaped.txt,new,new/escaped.txt")
+end)
+
 ---------------------------------------------------------------------------
 -- Symbolic links planted in the way
 
@@ -424,7 +440,7 @@ t.test("sandbox.hostile refuses rules it does not understand", function()
 end)
 
 t.test("nothing was written outside the test's folder", function()
-  t.eq(#lines_of("find " .. quote(root) .. " -name escaped.txt"), 0)
+  t.eq(#lines_of("find " .. quote(root) .. " -name escaped.txt -not -path " .. quote(root .. "/into/*")), 0)
   t.eq(#lines_of("find " .. quote(root) .. " -name '.*'"), 0, "no hidden file, no temporary file left")
 end)
 

@@ -125,8 +125,10 @@ enum DSCoreModule {
 
             // download(file, path) or download(file, nil, folder [, name])
             //   -> "downloaded"|"skipped"|"expired", path, bytes
-            // A path is the user's and is used as given; a folder gets the
-            // server's file name (or `name`), made safe by SafeFileName.
+            // A path is the user's and is used as given (an existing folder,
+            // or a path ending in /, receives the file as `cp` would); a
+            // folder gets the server's file name (or `name`), made safe by
+            // SafeFileName.
             state.setFunction("download", in: -1) { call in
                 try call.table(1)
                 let path = try call.optionalString(2)
@@ -135,7 +137,12 @@ enum DSCoreModule {
                 let file = try readFile(call, at: 1)
                 let client = try DSSettings.of(call.state).client
                 return call.await({
-                    if let path { return try await client.download(file, to: path) }
+                    if let path {
+                        if path.hasSuffix("/") || Files.isDirectory(path) {
+                            return try await client.download(file, into: path, name: name, userFolder: true)
+                        }
+                        return try await client.download(file, to: path)
+                    }
                     return try await client.download(file, into: folder ?? ".", name: name)
                 }) { state, outcome in
                     switch outcome {
