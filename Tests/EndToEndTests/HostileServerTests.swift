@@ -82,6 +82,26 @@ struct HostileServerTests {
         #expect(Self.mode(home.store) == 0o600)
     }
 
+    @Test("a file that trickles past the deadline: a timeout within the retry budget, nothing written")
+    func trickle() throws {
+        let (base, work) = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: base) }
+        var environment = sandboxEnvironment()
+        environment["GUICHET_HTTP_TIMEOUT"] = "1"
+        environment["GUICHET_RETRY_BUDGET"] = "3"
+        let started = Date()
+        let outcome = try run(guichetBinary, ["--sandbox", "-e", """
+            local d = ds.dossier(100001)
+            sandbox.fault{kind = "trickle", seconds = 1, count = 20, path = "/storage"}
+            local ok, e = pcall(d.download, d, {dir = "dl"})
+            print(ok, e.kind)
+            """], environment: environment, directory: work)
+        #expect(outcome.stdout == "false\ttimeout\n", "\(outcome.stderr)")
+        #expect(Date().timeIntervalSince(started) < 30)
+        #expect(Self.names(work.appendingPathComponent("dl/100001")) == [], "no file, no temporary file")
+        Self.expectNoSecret(outcome)
+    }
+
     @Test("an answer of the wrong shape ends the script with a clear error, no stdlib trace of a Lua error, no secret")
     func wrongShape() throws {
         let (base, work) = try Self.workspace()
