@@ -797,17 +797,22 @@ function Dossier:download(opts)
     safe[i] = core.safe_name(file.filename)
     uses[safe[i]] = (uses[safe[i]] or 0) + 1
   end
-  local results, taken = {}, {}
+  local results, taken, seen, last = {}, {}, {}, {}
   for i, file in ipairs(self.files or {}) do
-    local name = safe[i]
-    if uses[name] > 1 then name = core.safe_name(file.filename, "-" .. file.checksum:gsub("[^%w]", ""):sub(1, 8)) end
-    local n = 1
-    while taken[name] and taken[name] ~= file.checksum do
-      n = n + 1
-      name = core.safe_name(file.filename, " (" .. n .. ")")
-    end
-    if not taken[name] then  -- else the same file listed twice
-      taken[name] = file.checksum
+    local key = file.filename .. "\0" .. file.checksum
+    if not seen[key] then  -- else the same file listed twice
+      seen[key] = true
+      local name = safe[i]
+      if uses[name] > 1 then name = core.safe_name(file.filename, "-" .. file.checksum:gsub("[^%w]", ""):sub(1, 8)) end
+      if taken[name] then  -- numbers go on from the last one used: no quadratic search
+        local n = last[file.filename] or 1
+        repeat
+          n = n + 1
+          name = core.safe_name(file.filename, " (" .. n .. ")")
+        until not taken[name]
+        last[file.filename] = n
+      end
+      taken[name] = true
       local path, status = fetch(file, nil, folder, name)
       results[#results + 1] = { path = path, status = status, origin = file.origin }
     end

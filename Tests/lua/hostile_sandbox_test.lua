@@ -168,6 +168,18 @@ t.test("files the server gives one name never overwrite each other", function()
     t.eq(r.status, "skipped")
     t.eq(r.path, results[i].path)
   end
+
+  -- Two names that differ only in their (dropped) folders, for the same
+  -- bytes: the same safe name and the same checksum tag, so " (2)".
+  local honest = ds.dossier(number).files[1]
+  local twins = hostile({ { field = "filename", values = { "a/x.pdf", "b/x.pdf" } },
+      { field = "url", value = honest.url }, { field = "checksum", value = honest.checksum } }, function()
+    return ds.dossier(number):download{ dir = dir .. "/twins" }
+  end)
+  t.eq(#twins, 2)
+  local tag = honest.checksum:gsub("[^%w]", ""):sub(1, 8)
+  t.eq(twins[1].path, dir .. "/twins/" .. number .. "/x-" .. tag .. ".pdf")
+  t.eq(twins[2].path, dir .. "/twins/" .. number .. "/x (2).pdf")
 end)
 
 t.test("a path the user gives is used as given", function()
