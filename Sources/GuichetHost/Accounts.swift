@@ -70,8 +70,9 @@ public final class Accounts {
         let settings = DSSettings(environment: environment)  // DS_API_TOKEN bound to DS_API_URL or the default
         let stored = try storedProfile(for: "ds")
         if value("DS_API_URL") == nil, let stored { settings.endpoint = DSConfiguration.normalizedEndpoint(stored.baseURL) }
-        if settings.usableToken == nil, let stored, let token = stored.token, stored.isFor(settings.endpoint) {
-            settings.token = Secret(token)  // bound to the endpoint, which is the profile's host
+        if settings.usableToken == nil, let stored, let token = stored.token {
+            settings.token = Secret(token)
+            settings.tokenEndpoint = stored.baseURL  // not sent elsewhere: the error then names both hosts
             settings.tokenOrigin = "profile '\(try profileName(for: "ds"))'"
         }
         return settings
