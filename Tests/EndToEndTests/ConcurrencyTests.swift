@@ -41,8 +41,10 @@ final class Spawned: @unchecked Sendable {
         } else {
             status = process.terminationStatus
         }
-        return Outcome(stdout: (try? String(contentsOf: output, encoding: .utf8)) ?? "",
-                       stderr: (try? String(contentsOf: errors, encoding: .utf8)) ?? "", status: status)
+        let outcome = Outcome(stdout: (try? String(contentsOf: output, encoding: .utf8)) ?? "",
+                              stderr: (try? String(contentsOf: errors, encoding: .utf8)) ?? "", status: status)
+        try? FileManager.default.removeItem(at: output.deletingLastPathComponent())
+        return outcome
     }
 
     func interrupt() { kill(process.processIdentifier, SIGINT) }
