@@ -153,7 +153,8 @@ extension DSClient {
             throw GuichetError(.network, "\(operation.rawValue): the answer is not JSON: \(DSErrors.preview(answer))")
         }
         if let errors = (object as? [String: Any])?["errors"] as? [[String: Any]], !errors.isEmpty {
-            throw DSErrors.classify(errors.map(GraphQLErrorEntry.init(json:)), operation: operation.rawValue)
+            throw DSErrors.classify(errors.map(GraphQLErrorEntry.init(json:)), operation: operation.rawValue,
+                                    isMutation: operation.isMutation)
         }
         var node: Any? = (object as? [String: Any])?["data"]
         for key in path { node = (node as? [String: Any])?[key] }

@@ -101,16 +101,29 @@ extension DSClient {
             ("checksum", .string(checksum)),
             ("contentType", .string(DSClient.contentType(forFile: path))),
         ]))])
-        let answer = try await execute(.createDirectUpload, variables: input)
+        // Only reserves an upload slot: safe to send again after a failure.
+        let answer = try await execute(.createDirectUpload, variables: input, retrySafe: true)
         if answer == DSClient.dryRunAnswer { return "dry-run-signed-blob-id" }
         let upload = try DSClient.directUpload(from: answer)
         let bytes = try Files.readAll(path)
         let put = HTTPRequest(method: .PUT, url: upload.url, headers: upload.headers, body: bytes, idempotent: true)
+        // Retried like a read (a PUT of the same bytes is idempotent).
         let response = try await transport.send(put)
         guard (200..<300).contains(response.status) else {
-            throw GuichetError(.http, "the storage server refused the upload of \(path) (HTTP \(response.status)): \(DSErrors.preview(response.body))", status: response.status)
+            throw DSClient.storageError(response, "the storage server refused the upload of \(path)")
         }
         return upload.signedBlobId
+    }
+
+    /// The storage host's refusals: a 429 says when to try again (after the
+    /// transport's budget was spent on it), a 5xx may pass.
+    static func storageError(_ response: HTTPResponse, _ what: String) -> GuichetError {
+        let status = response.status
+        if status == 429 {
+            return GuichetError(.rateLimited, "\(what): the storage server is limiting requests (HTTP 429)\(DSErrors.retryAfterAdvice(response))",
+                                status: status, retryable: true)
+        }
+        return GuichetError(.http, "\(what) (HTTP \(status)): \(DSErrors.preview(response.body))", status: status, retryable: status >= 500)
     }
 
     struct DirectUpload {
@@ -167,27 +180,41 @@ extension DSClient {
         try Files.makeDirectories(AtomicFileWriter.directory(of: path))
         let writer = try AtomicFileWriter(path: path)
         let digest = Digest()
-        let response = try await transport.download(file.url) { chunk in
-            try chunk.withUnsafeReadableBytes { bytes in
-                digest.update(bytes)
-                try writer.write(bytes)
+        // A damaged transfer is fetched once more before it is reported.
+        for round in 1...2 {
+            if round > 1 {
+                try writer.truncate()
+                digest.reset()
             }
+            // Retried like a read; each new attempt starts the file over.
+            let response = try await transport.download(file.url, restart: { () throws(GuichetError) in
+                try writer.truncate()
+                digest.reset()
+            }) { chunk in
+                try chunk.withUnsafeReadableBytes { bytes in
+                    digest.update(bytes)
+                    try writer.write(bytes)
+                }
+            }
+            if [401, 403, 404].contains(response.status) {
+                writer.abort()
+                return .urlExpired
+            }
+            guard response.status == 200 else {
+                writer.abort()
+                throw DSClient.storageError(response, "downloading \(file.filename) failed")
+            }
+            let (checksum, count) = digest.finish()
+            guard checksum == file.checksum else {
+                if round == 1 { continue }
+                writer.abort()
+                throw GuichetError(.integrity, "\(file.filename) arrived damaged: its MD5 is \(checksum), the server announced \(file.checksum); nothing was written")
+            }
+            try writer.commit()
+            return .downloaded(path: path, bytes: count)
         }
-        if [401, 403, 404].contains(response.status) {
-            writer.abort()
-            return .urlExpired
-        }
-        guard response.status == 200 else {
-            writer.abort()
-            throw GuichetError(.http, "downloading \(file.filename) failed (HTTP \(response.status))", status: response.status, retryable: response.status >= 500)
-        }
-        let (checksum, count) = digest.finish()
-        guard checksum == file.checksum else {
-            writer.abort()
-            throw GuichetError(.network, "\(file.filename) arrived damaged: its MD5 is \(checksum), the server announced \(file.checksum); nothing was written", retryable: true)
-        }
-        try writer.commit()
-        return .downloaded(path: path, bytes: count)
+        writer.abort()
+        throw GuichetError(.internal, "downloading \(file.filename): no attempt was made")  // safe: the loop above always returns or throws
     }
 }
 
@@ -204,6 +231,12 @@ private final class Digest: @unchecked Sendable {
 
     func finish() -> (String, Int) {
         (Data(md5.finalize()).base64EncodedString(), count)
+    }
+
+    /// Starts over, for a download that is fetched again.
+    func reset() {
+        md5 = Insecure.MD5()
+        count = 0
     }
 }
 

@@ -68,6 +68,17 @@ public final class AtomicFileWriter: @unchecked Sendable {  // used by one task 
         if let failure { throw failure }
     }
 
+    /// Empties the temporary file, to start a download over after a
+    /// failed attempt (nothing of the broken attempt may stay).
+    public func truncate() throws(GuichetError) {
+        guard !finished else { return }
+        if ftruncate(descriptor, 0) != 0 || lseek(descriptor, 0, SEEK_SET) != 0 {
+            let reason = String(cString: strerror(errno))
+            abort()
+            throw GuichetError(.io, "cannot write \(path): \(reason)")
+        }
+    }
+
     /// Makes the new content durable and puts it in place.
     public func commit() throws(GuichetError) {
         guard !finished else { return }

@@ -114,6 +114,9 @@ public final class SandboxServer: Sendable {
         public var hadAuthorization: Bool
         /// GraphQL validation errors of the document, if any.
         public var rejected: [String]
+        /// Whether the request reached the resolvers (for a mutation: was
+        /// applied), fault or not: how the fault matrix counts.
+        public var executed: Bool = false
     }
 }
 
@@ -122,10 +125,23 @@ final class Faults: Sendable {
     enum Fault: Sendable {
         case status(Int)
         case rateLimit(retryAfter: Int)
+        /// The connection drops before the answer (the request is not run).
         case reset
+        /// The answer's length is announced, half of it comes, then the
+        /// connection drops (the request was run).
         case truncate
+        /// Half the answer, with a Content-Length that matches it.
+        case short
+        /// The answer starts after `seconds`.
         case slow(seconds: Double)
+        /// The answer comes in ten pieces, `seconds` apart.
+        case trickle(seconds: Double)
         case notJSON
+        /// GraphQL's own `timeout` error (HTTP 200), as démarches-simplifiées
+        /// sends it when a query runs out of time (the request is not run).
+        case graphQLTimeout
+        /// One byte of the answer flipped (a file then fails its checksum).
+        case corrupt
     }
 
     let pending = Mutex<[(path: String, fault: Fault)]>([])
@@ -146,7 +162,7 @@ final class Faults: Sendable {
     /// Applies a fault that answers instead of the route, if one is queued.
     func response(for fault: Fault?) async -> Response? {
         switch fault {
-        case .none, .slow: return nil
+        case .none, .slow, .truncate, .short, .trickle, .corrupt: return nil
         case .status(let status):
             return Response(status: .init(code: status), headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(string: #"{"errors":[{"message":"Service Unavailable (sandbox fault)"}]}"#)))
@@ -161,16 +177,59 @@ final class Faults: Sendable {
             // connection close in the middle of the answer.
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: ResponseBody(contentLength: 1000) { _ in throw SandboxFaultError() })
-        case .truncate:
-            return nil  // handled by the route, which knows the body
+        case .graphQLTimeout:
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(string: #"{"data":null,"errors":[{"message":"Timeout on query (sandbox fault)","extensions":{"code":"timeout"}}]}"#)))
         case .notJSON:
             return Response(status: .ok, headers: [.contentType: "text/html"],
                             body: .init(byteBuffer: ByteBuffer(string: "<html><body>Maintenance en cours</body></html>")))
         }
     }
 
+    /// Waits when the fault is `slow`.
+    func delay(for fault: Fault?) async throws {
+        if case .slow(let seconds) = fault { try await Task.sleep(nanoseconds: UInt64(max(0, min(seconds, 3600)) * 1e9)) }
+    }
+
+    /// The route's own answer, damaged as a body-shaping fault says (cut
+    /// short, shortened, trickled, corrupted); nil for other faults.
+    func shaped(_ bytes: [UInt8], status: HTTPResponse.Status = .ok, headers: HTTPFields, fault: Fault?) -> Response? {
+        // An empty answer (a 201 to a PUT) still has something to lose.
+        let bytes = bytes.isEmpty ? Array(repeating: UInt8(ascii: " "), count: 64) : bytes
+        switch fault {
+        case .truncate:
+            let half = ByteBuffer(bytes: bytes.prefix(bytes.count / 2))
+            return Response(status: status, headers: headers, body: ResponseBody(contentLength: bytes.count) { writer in
+                try await writer.write(half)
+                throw SandboxFaultError()
+            })
+        case .short:
+            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes.prefix(bytes.count / 2))))
+        case .trickle(let seconds):
+            // Ten pieces, `seconds` apart: never silent long enough for a
+            // read timeout, and over (on the server's side) in 10 × seconds.
+            let piece = max(1, (bytes.count + 9) / 10)
+            return Response(status: status, headers: headers, body: ResponseBody(contentLength: bytes.count) { writer in
+                for start in stride(from: 0, to: bytes.count, by: piece) {
+                    try await writer.write(ByteBuffer(bytes: bytes[start..<min(start + piece, bytes.count)]))
+                    try await Task.sleep(nanoseconds: UInt64(max(0.001, min(seconds, 60)) * 1e9))
+                }
+            })
+        case .corrupt:
+            var damaged = bytes
+            damaged[damaged.count / 2] ^= 0xFF
+            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: damaged)))
+        default:
+            return nil
+        }
+    }
+
     func register(on router: Router<BasicRequestContext>) {
         // POST /__sandbox/faults {"path": "/api/v2/graphql", "faults": [{"kind": "status", "status": 503}, ...]}
+        // kinds: status (status=), rate_limit (retry_after=), reset, truncate, short, slow (seconds=),
+        // trickle (seconds= between pieces of the answer), not_json, graphql_timeout, corrupt; count= repeats one.
+        // A path prefix picks the route: /api/v2/graphql, /storage (uploads and files),
+        // /storage/uploads, /storage/files, /api/oauth, /api/editors.
         router.post("/__sandbox/faults") { request, _ -> Response in
             var request = request
             let body = try await request.collectBody(upTo: 1 << 20)
@@ -187,6 +246,10 @@ final class Faults: Sendable {
                 case "truncate": fault = .truncate
                 case "slow": fault = .slow(seconds: spec["seconds"] as? Double ?? Double(spec["seconds"] as? Int ?? 1))
                 case "not_json": fault = .notJSON
+                case "short": fault = .short
+                case "trickle": fault = .trickle(seconds: spec["seconds"] as? Double ?? Double(spec["seconds"] as? Int ?? 1))
+                case "graphql_timeout": fault = .graphQLTimeout
+                case "corrupt": fault = .corrupt
                 default: return Response(status: .badRequest)
                 }
                 added += Array(repeating: (path, fault), count: count)
@@ -194,12 +257,17 @@ final class Faults: Sendable {
             self.pending.withLock { $0 += added }
             return Response(status: .noContent)
         }
+        // Drops the faults still queued.
+        router.post("/__sandbox/faults/clear") { _, _ -> Response in
+            self.pending.withLock { $0.removeAll() }
+            return Response(status: .noContent)
+        }
         router.get("/__sandbox/requests") { _, _ -> Response in
             let records = self.log.withLock { $0 }
             let json = JSONValue.array(records.map { record in
                 .object([("method", .string(record.method)), ("path", .string(record.path)),
                          ("operation", record.operationName.map(JSONValue.string) ?? .null),
-                         ("authorization", .bool(record.hadAuthorization)),
+                         ("authorization", .bool(record.hadAuthorization)), ("executed", .bool(record.executed)),
                          ("rejected", .array(record.rejected.map(JSONValue.string)))])
             })
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: json.serialized())))

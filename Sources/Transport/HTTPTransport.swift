@@ -115,8 +115,11 @@ public final class HTTPTransport: Sendable {
     /// The longest a single attempt may take, from connecting to the last
     /// byte of the answer.
     public let timeout: TimeAmount
+    /// How requests are retried unless a call says otherwise.
+    public let policy: RetryPolicy
 
-    public init(timeoutSeconds: Int64 = 90) {
+    public init(timeoutSeconds: Int64 = 90, policy: RetryPolicy = .standard) {
+        self.policy = policy
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .seconds(min(10, timeoutSeconds)), read: .seconds(timeoutSeconds))
@@ -181,9 +184,9 @@ public final class HTTPTransport: Sendable {
     /// A non-idempotent request that failed after it may have reached the
     /// server throws an error marked `mayHaveLanded` (never retryable).
     /// The response is returned whatever its status: callers classify it.
-    public func send(_ request: HTTPRequest, policy: RetryPolicy = .standard) async throws(GuichetError) -> HTTPResponse {
+    public func send(_ request: HTTPRequest, policy: RetryPolicy? = nil) async throws(GuichetError) -> HTTPResponse {
         try HTTPTransport.checkURL(request.url)
-        return try await retrying(idempotent: request.idempotent, policy: policy,
+        return try await retrying(idempotent: request.idempotent, policy: policy ?? self.policy,
                                   transientAnswer: request.transientAnswer) { _ in try await self.sendOnce(request) }
     }
 
@@ -192,11 +195,11 @@ public final class HTTPTransport: Sendable {
     /// body is only passed on when the status is 200. Retried like a read;
     /// `restart` is called before every attempt after the first, so that
     /// the sink can start over (truncate its file, reset its digest).
-    public func download(_ url: String, headers: [(String, String)] = [], policy: RetryPolicy = .standard,
+    public func download(_ url: String, headers: [(String, String)] = [], policy: RetryPolicy? = nil,
                          restart: @escaping @Sendable () throws(GuichetError) -> Void = {},
                          into sink: @escaping @Sendable (ByteBuffer) throws -> Void) async throws(GuichetError) -> HTTPResponse {
         try HTTPTransport.checkURL(url)
-        return try await retrying(idempotent: true, policy: policy, transientAnswer: nil) { attempt in
+        return try await retrying(idempotent: true, policy: policy ?? self.policy, transientAnswer: nil) { attempt in
             if attempt > 1 {
                 do throws(GuichetError) { try restart() } catch { throw AttemptFailure(error: error, cause: .final) }
             }

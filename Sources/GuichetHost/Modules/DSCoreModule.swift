@@ -86,7 +86,8 @@ enum DSCoreModule {
                 let client = try DSSettings.of(call.state).client
                 return call.await({ try await client.execute(document: operation.document, operationName: operation.rawValue,
                                                              variables: variables, isMutation: operation.isMutation) }) { state, answer in
-                    try pushData(answer, on: state, operation: name, payloadField: operation.isMutation ? name : nil)
+                    try pushData(answer, on: state, operation: name, payloadField: operation.isMutation ? name : nil,
+                                 isMutation: operation.isMutation)
                 }
             }
 
@@ -105,7 +106,7 @@ enum DSCoreModule {
                 let name = operationName ?? operation.name
                 return call.await({ try await client.execute(document: document, operationName: name, variables: variables,
                                                              isMutation: isMutation) }) { state, answer in
-                    try pushData(answer, on: state, operation: "query", payloadField: nil)
+                    try pushData(answer, on: state, operation: "query", payloadField: nil, isMutation: isMutation)
                 }
             }
 
@@ -229,7 +230,8 @@ enum DSCoreModule {
 
     /// Decodes an answer into Lua and pushes its `data`, after turning
     /// GraphQL errors (and, for mutations, payload errors) into errors.
-    static func pushData(_ answer: [UInt8], on state: LuaState, operation: String, payloadField: String?) throws -> Int32 {
+    static func pushData(_ answer: [UInt8], on state: LuaState, operation: String, payloadField: String?,
+                         isMutation: Bool = false) throws -> Int32 {
         if answer == DSClient.dryRunAnswer {
             state.pushNil()
             state.push(true)
@@ -239,14 +241,15 @@ enum DSCoreModule {
             try answer.withUnsafeBytes { try JSONCodec.decode($0, on: state, nullAsNil: true) }
         } catch {
             let reason = (error as? GuichetError)?.message ?? "\(error)"
-            throw GuichetError(.network, "\(operation): the server's answer was cut short or is not valid JSON (\(reason))", retryable: true)
+            let failure = GuichetError(.network, "\(operation): the server's answer was cut short or is not valid JSON (\(reason))", retryable: true)
+            throw isMutation ? failure.landedMaybe() : failure
         }
         let answerIndex = state.top
         defer { lua_rotate(state.L, answerIndex, -1); state.pop() }
         if state.rawGet(answerIndex, field: "errors") == LUA_TTABLE {
             let entries = graphQLErrors(state, at: state.top)
             state.pop()
-            if !entries.isEmpty { throw DSErrors.classify(entries, operation: operation) }
+            if !entries.isEmpty { throw DSErrors.classify(entries, operation: operation, isMutation: isMutation) }
         } else {
             state.pop()
         }
@@ -281,4 +284,3 @@ enum DSCoreModule {
         }
     }
 }
-

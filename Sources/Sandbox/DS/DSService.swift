@@ -68,7 +68,7 @@ final class DSService: Sendable {
     func register(on router: Router<BasicRequestContext>) {
         router.post("/api/v2/graphql") { request, _ in try await self.graphQLRoute(request) }
         router.put("/storage/uploads/{key}") { request, context in try await self.uploadRoute(request, key: context.parameters.get("key") ?? "") }
-        router.get("/storage/files/{key}") { request, context in self.fileRoute(request, key: context.parameters.get("key") ?? "") }
+        router.get("/storage/files/{key}") { request, context in try await self.fileRoute(request, key: context.parameters.get("key") ?? "") }
         // Admin: expire a token (or every token), expire every file URL issued so far, change the rate limit.
         router.post("/__sandbox/ds/expire-token") { request, _ -> Response in
             var request = request
@@ -109,7 +109,6 @@ final class DSService: Sendable {
     func graphQLRoute(_ request: Request) async throws -> Response {
         var request = request
         let fault = faults.take("/api/v2/graphql")
-        if case .slow(let seconds) = fault { try await Task.sleep(nanoseconds: UInt64(seconds * 1e9)) }
         let authorization = request.headers[.authorization]
         let bodyBuffer = try await request.collectBody(upTo: 16 << 20)
         let body = Data(buffer: bodyBuffer)
@@ -155,21 +154,17 @@ final class DSService: Sendable {
             return graphQL.execute(.init(query: query, operationName: operationName, variables: variables),
                                    query: resolvers.query, mutation: resolvers.mutation(.init(token: token)))
         }
+        record.executed = true
         switch answer {
         case .rejected(let errors):
             record.rejected = errors["errors"]?.arrayValue?.compactMap { $0["message"]?.stringValue } ?? ["rejected"]
             return json(.ok, errors)
         case .answer(let value):
+            // A slow server: the work is done, the answer comes late.
+            try await faults.delay(for: fault)
             let bytes = hostility.apply(to: value, operation: operationName).serialized()
-            if case .truncate = fault {
-                // Announce the whole body, send half of it, then fail.
-                let half = ByteBuffer(bytes: bytes.prefix(bytes.count / 2))
-                return Response(status: .ok, headers: [.contentType: "application/json"],
-                                body: ResponseBody(contentLength: bytes.count) { writer in
-                                    try await writer.write(half)
-                                    throw SandboxFaultError()
-                                })
-            }
+            // Cut short, shortened, trickled: the request has run all the same.
+            if let damaged = faults.shaped(bytes, headers: [.contentType: "application/json"], fault: fault) { return damaged }
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
     }
@@ -180,11 +175,15 @@ final class DSService: Sendable {
         var request = request
         let query = request.uri.queryParameters
         let hadAuthorization = request.headers[.authorization] != nil
-        faults.record(.init(method: "PUT", path: "/storage/uploads/\(key)", operationName: nil, hadAuthorization: hadAuthorization, rejected: []))
-        if let answer = await faults.response(for: faults.take("/storage")) { return answer }
+        var record = SandboxServer.RequestRecord(method: "PUT", path: "/storage/uploads/\(key)", operationName: nil,
+                                                 hadAuthorization: hadAuthorization, rejected: [])
+        defer { faults.record(record) }
+        let fault = faults.take("/storage/uploads/\(key)")
+        try await faults.delay(for: fault)
+        if let answer = await faults.response(for: fault) { return answer }
         let body = try await request.collectBody(upTo: 64 << 20)
         let bytes = Array(buffer: body)
-        return world.lock.withLock { () -> Response in
+        let answer = world.lock.withLock { () -> Response in
             guard world.checkSignature(key, signature: query["temp_url_sig"].map(String.init),
                                        expires: query["temp_url_expires"].map(String.init), issued: query["issued"].map(String.init)) else {
                 return Response(status: .unauthorized, body: .init(byteBuffer: ByteBuffer(string: "Temp URL invalid")))
@@ -211,21 +210,36 @@ final class DSService: Sendable {
             world.blobs[signed]!.uploaded = true
             return Response(status: .created, headers: [.eTag: hex])
         }
+        record.executed = answer.status == .created
+        // A 201 has no body to damage: a body fault here means the upload
+        // landed and its answer was lost on the way.
+        if answer.status == .created, faults.shaped([], headers: [:], fault: fault) != nil, let lost = await faults.response(for: .reset) {
+            return lost
+        }
+        return answer
     }
 
-    func fileRoute(_ request: Request, key: String) -> Response {
+    func fileRoute(_ request: Request, key: String) async throws -> Response {
         let query = request.uri.queryParameters
-        faults.record(.init(method: "GET", path: "/storage/files/\(key)", operationName: nil,
-                            hadAuthorization: request.headers[.authorization] != nil, rejected: []))
-        return world.lock.withLock { () -> Response in
-            guard let file = world.files[key] else { return Response(status: .notFound) }
+        var record = SandboxServer.RequestRecord(method: "GET", path: "/storage/files/\(key)", operationName: nil,
+                                                 hadAuthorization: request.headers[.authorization] != nil, rejected: [])
+        defer { faults.record(record) }
+        let fault = faults.take("/storage/files/\(key)")
+        try await faults.delay(for: fault)
+        if let answer = await faults.response(for: fault) { return answer }
+        let found: (DSWorld.File?, Response?) = world.lock.withLock { () -> (DSWorld.File?, Response?) in
+            guard let file = world.files[key] else { return (nil, Response(status: .notFound)) }
             guard world.checkSignature(key, signature: query["temp_url_sig"].map(String.init),
                                        expires: query["temp_url_expires"].map(String.init), issued: query["issued"].map(String.init)) else {
-                return Response(status: .unauthorized, body: .init(byteBuffer: ByteBuffer(string: "Temp URL invalid")))
+                return (nil, Response(status: .unauthorized, body: .init(byteBuffer: ByteBuffer(string: "Temp URL invalid"))))
             }
-            return Response(status: .ok, headers: [.contentType: file.contentType, .eTag: file.checksum],
-                            body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
+            return (file, nil)
         }
+        guard let file = found.0 else { return found.1 ?? Response(status: .notFound) }
+        record.executed = true
+        let headers: HTTPFields = [.contentType: file.contentType, .eTag: file.checksum]
+        if let damaged = faults.shaped(file.bytes, headers: headers, fault: fault) { return damaged }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
     }
 }
 
