@@ -70,7 +70,9 @@ public final class EMJPMClient: Sendable {
                                status: status, details: answer)
         default:
             let message = answer?["error"]?.stringValue ?? "HTTP \(status)"
-            throw GuichetError(.http, "\(operation): \(message)", status: status, details: answer, retryable: status >= 500)
+            let failure = GuichetError(.http, "\(operation): \(message)", status: status, details: answer, retryable: status >= 500)
+            // A write that met a 5xx may have been applied all the same.
+            throw status >= 500 && method != .GET ? failure.landedMaybe() : failure
         }
     }
 

@@ -46,6 +46,20 @@ struct TransportEndToEndTests {
         #expect(!outcome.stderr.contains("retrying"))
     }
 
+    @Test("eMJPM: a read recovers from a 502; a write that met one may have landed")
+    func emjpm() throws {
+        var environment = sandboxEnvironment()
+        environment["GUICHET_RETRY_BACKOFF"] = "0.01"
+        let outcome = try run(guichetBinary, ["--sandbox", "-e", """
+            sandbox.fault{kind = "status", status = 502, path = "/api/editors"}
+            print(#emjpm.mesures() > 0)
+            sandbox.fault{kind = "status", status = 502, path = "/api/editors"}
+            local ok, e = pcall(emjpm.delete_all_mesures, {confirm = true})
+            print(e.kind, e.retryable, e.may_have_landed)
+            """], environment: environment)
+        #expect(outcome.stdout == "true\nhttp\tfalse\ttrue\n", "\(outcome.stdout) \(outcome.stderr)")
+    }
+
     @Test("an upload URL or a file URL in http:// to another host is refused, and nothing is written")
     func hostileURLs() throws {
         let outcome = try run(guichetBinary, ["--sandbox", "-e", """
