@@ -46,6 +46,16 @@ struct TransportEndToEndTests {
         #expect(!outcome.stderr.contains("retrying"))
     }
 
+    @Test("on a terminal, stderr says what is retried and when", .enabled(if: which("script") != nil))
+    func noticeOnTerminal() throws {
+        // script(1) gives the program a pseudo-terminal.
+        let command = "\(guichetBinary) --sandbox -e 'sandbox.fault{kind = \"status\", status = 503} print(ds.dossier(100001).number)'"
+        let outcome = try run(which("script")!, ["-qec", command, "/dev/null"], environment: sandboxEnvironment())
+        #expect(outcome.stdout.contains("guichet: retrying in "), "\(outcome.stdout) \(outcome.stderr)")
+        #expect(outcome.stdout.contains(" s (503)…"))
+        #expect(outcome.stdout.contains("100001"))
+    }
+
     @Test("eMJPM: a read recovers from a 502; a write that met one may have landed")
     func emjpm() throws {
         var environment = sandboxEnvironment()
