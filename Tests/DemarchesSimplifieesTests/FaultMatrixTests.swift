@@ -295,3 +295,23 @@ struct URLSchemeTests {
         }
     }
 }
+
+/// The cheap check that tells an answer cut short from a whole one (the
+/// matrix's "short body" row shows a read retried on it).
+@Suite("JSON answers cut short")
+struct JSONShapeTests {
+    @Test("whole documents pass", arguments: [
+        #"{}"#, #"[]"#, #" {"a": [1, {"b": "}]\"{"}]} "#, "{\"data\":null}\n", #"{"s":"\\"}"#,
+    ])
+    func whole(text: String) {
+        #expect(JSONShape.problem(Array(text.utf8)) == nil, "\(text)")
+    }
+
+    @Test("cut or broken documents are caught", arguments: [
+        (#"{"data":{"dossier":{"number":1"#, "cut short"), (#"{"a":"}"#, "cut short"), (#"[{"a":1}"#, "cut short"),
+        ("", "empty"), ("   ", "empty"), ("<html>", "not JSON"), (#"{"a":1]"#, "not JSON"), (#"{} {}"#, "not JSON"),
+    ])
+    func broken(text: String, problem: String) {
+        #expect(JSONShape.problem(Array(text.utf8)) == problem, "\(text)")
+    }
+}
