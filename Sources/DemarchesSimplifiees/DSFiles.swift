@@ -187,7 +187,8 @@ extension DSClient {
                 digest.reset()
             }
             // Retried like a read; each new attempt starts the file over.
-            let response = try await transport.download(file.url, restart: { () throws(GuichetError) in
+            let response = try await transport.download(file.url, expectedBytes: file.byteSizeBigInt.flatMap { Int($0) } ?? 0,
+                                                         restart: { () throws(GuichetError) in
                 try writer.truncate()
                 digest.reset()
             }) { chunk in

@@ -195,7 +195,7 @@ public final class HTTPTransport: Sendable {
     /// body is only passed on when the status is 200. Retried like a read;
     /// `restart` is called before every attempt after the first, so that
     /// the sink can start over (truncate its file, reset its digest).
-    public func download(_ url: String, headers: [(String, String)] = [], policy: RetryPolicy? = nil,
+    public func download(_ url: String, headers: [(String, String)] = [], expectedBytes: Int = 0, policy: RetryPolicy? = nil,
                          restart: @escaping @Sendable () throws(GuichetError) -> Void = {},
                          into sink: @escaping @Sendable (ByteBuffer) throws -> Void) async throws(GuichetError) -> HTTPResponse {
         try HTTPTransport.checkURL(url)
@@ -203,7 +203,7 @@ public final class HTTPTransport: Sendable {
             if attempt > 1 {
                 do throws(GuichetError) { try restart() } catch { throw AttemptFailure(error: error, cause: .final) }
             }
-            return try await self.downloadOnce(url, headers: headers, into: sink)
+            return try await self.downloadOnce(url, headers: headers, expectedBytes: expectedBytes, into: sink)
         }
     }
 
@@ -307,8 +307,9 @@ public final class HTTPTransport: Sendable {
         trace("→ \(request.method.rawValue) \(HTTPTransport.redactQuery(request.url))"
               + request.secretHeaders.map { " \($0.0): ***" }.joined()
               + (request.body.map { " (\($0.count) bytes)" } ?? ""))
-        let client = client, deadline = NIODeadline.now() + timeout, prepared = outgoing
-        let response = try await withDeadline {
+        let allowance = transferAllowance(request.body?.count ?? 0)
+        let client = client, deadline = NIODeadline.now() + timeout + allowance, prepared = outgoing
+        let response = try await withDeadline(allowance) {
             let response = try await client.execute(prepared, deadline: deadline)
             var body = try await response.body.collect(upTo: 512 << 20)
             let bytes = body.readBytes(length: body.readableBytes) ?? []
@@ -318,14 +319,15 @@ public final class HTTPTransport: Sendable {
         return response
     }
 
-    private func downloadOnce(_ url: String, headers: [(String, String)],
+    private func downloadOnce(_ url: String, headers: [(String, String)], expectedBytes: Int,
                               into sink: @escaping @Sendable (ByteBuffer) throws -> Void) async throws -> HTTPResponse {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         trace("→ GET \(HTTPTransport.redactQuery(url))")
-        let client = client, deadline = NIODeadline.now() + timeout, prepared = request
-        let response = try await withDeadline {
+        let allowance = transferAllowance(expectedBytes)
+        let client = client, deadline = NIODeadline.now() + timeout + allowance, prepared = request
+        let response = try await withDeadline(allowance) {
             let response = try await client.execute(prepared, deadline: deadline)
             let status = Int(response.status.code)
             let responseHeaders = response.headers.map { ($0.name, $0.value) }
@@ -347,8 +349,8 @@ public final class HTTPTransport: Sendable {
     /// deadline stops at the response head, and its read timeout only
     /// bounds the silence between two bytes, so a body that trickles a
     /// byte at a time would never end without this.
-    private func withDeadline(_ body: @escaping @Sendable () async throws -> HTTPResponse) async throws -> HTTPResponse {
-        let nanoseconds = UInt64(max(0, timeout.nanoseconds))
+    private func withDeadline(_ allowance: TimeAmount, _ body: @escaping @Sendable () async throws -> HTTPResponse) async throws -> HTTPResponse {
+        let nanoseconds = UInt64(max(0, (timeout + allowance).nanoseconds))
         return try await withThrowingTaskGroup(of: HTTPResponse?.self) { group in
             group.addTask { try await body() }
             group.addTask {
@@ -361,6 +363,13 @@ public final class HTTPTransport: Sendable {
             }
             return response
         }
+    }
+
+    /// Extra time for a large body, on top of the deadline: a big file on a
+    /// slow link must not be cut off (32 KB/s), yet a server that announces
+    /// a huge size and trickles stays bounded (an hour at most).
+    private func transferAllowance(_ bytes: Int) -> TimeAmount {
+        .milliseconds(min(Int64(max(0, bytes) / 32), 3_600_000))
     }
 
     private func classify(_ error: any Error) -> AttemptFailure {
