@@ -162,6 +162,39 @@ struct FaultMatrixTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["file.bin"])
     }
 
+    @Test("an expired token: reads, walks, uploads and mutations are auth errors naming the service; nothing is applied")
+    func expiredToken() async throws {
+        let c = try await matrixClient()
+        let server = try await matrixSandbox()
+        let dossier = try await c.dossier(100_002)
+        let file = try #require(try await c.dossier(100_001).champs.compactMap(\.files).flatMap { $0 }.first)
+        let path = NSTemporaryDirectory() + "guichet-matrix-expired-\(getpid()).txt"
+        try Data("x\n".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let applied = { server.requests.filter { $0.executed && $0.operationName == "dossierBasculeSuivi" }.count }
+        let before = applied()
+        try await matrixAdmin("/__sandbox/ds/expire-token", .object([("token", .string(SandboxServer.DSTokens.admin))]))
+        func expectAuth(_ what: String, _ call: () async throws(GuichetError) -> Void) async {
+            do { try await call(); Issue.record("\(what) worked with an expired token") } catch {
+                #expect(error.kind == .auth && error.service == "ds" && error.mayHaveLanded == nil, "\(what): \(error)")
+            }
+        }
+        await expectAuth("read") { () async throws(GuichetError) in _ = try await c.dossier(100_001) }
+        await expectAuth("walk") { () async throws(GuichetError) in _ = try await c.dossiers(demarche: SandboxServer.mainDemarche, first: 8) }
+        await expectAuth("mutation") { () async throws(GuichetError) in
+            _ = try await c.mutate(.dossierBasculeSuivi, input: [
+                ("dossierId", .string(dossier.id)), ("follow", .bool(true)),
+                ("instructeurId", .string(dossier.groupeInstructeur.instructeurs[0].id))])
+        }
+        await expectAuth("upload") { () async throws(GuichetError) in _ = try await c.upload(file: path, dossierID: dossier.id) }
+        #expect(applied() == before)
+        // A signed file URL needs no token: a download still works.
+        let directory = NSTemporaryDirectory() + "guichet-matrix-expired-dl-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(try await c.download(file, to: directory + "/f") != .urlExpired)
+        try await matrixAdmin("/__sandbox/ds/reset", .object([]))
+    }
+
     @Test("createDirectUpload only reserves a slot: it is retried like a read")
     func createDirectUploadRetried() async throws {
         let path = NSTemporaryDirectory() + "guichet-matrix-cdu-\(getpid()).txt"
