@@ -89,6 +89,13 @@ local required = {
   ["parallel.map"] = { {}, print }, ["parallel.each"] = { {}, print }, pp = { "x" }, ["pp.format"] = { 1 },
   ["pp.summary"] = { 1 }, ["guichet.error"] = { "usage", "m" },
 }
+local function exists(path) local f = io.open(path .. "/.") if f then f:close() return true end return false end
+local had_dossier_folder = exists(tostring(objects.Dossier.number))
+-- Downloads given a raising value after their path write into a scratch folder.
+local scratch = os.tmpname()
+os.remove(scratch)
+required["File:download"] = { scratch .. "/" }
+required["Dossier:download"] = { { dir = scratch } }
 -- pp prints: send what it prints nowhere while the walks run.
 local real_stdout = io.stdout
 local function quiet(fn)
@@ -97,6 +104,20 @@ local function quiet(fn)
     local ok, err = pcall(fn)
     io.stdout = real_stdout
     if not ok then error(err, 0) end
+  end
+end
+
+-- Downloads without a table write into the current folder: remove them
+-- (and the dossier's folder, once empty) so the walk leaves nothing behind.
+local function remove_downloaded(result)
+  local paths = type(result) == "string" and { result } or {}
+  if type(result) == "table" then
+    for _, entry in ipairs(result) do paths[#paths + 1] = entry.path end
+  end
+  for _, path in ipairs(paths) do
+    os.remove(path)
+    local folder = path:match("^(.*)/[^/]+$")
+    if folder and folder ~= "." then os.remove(folder) end
   end
 end
 
@@ -112,6 +133,7 @@ t.test("every options table shown in braces may be left out", quiet(function()
         ok, err = call(f.value, table.unpack(required[f.name] or {}))
       end
       expect_clean(f.signature .. " without its table", ok, err)
+      if ok and f.name:match("download$") then remove_downloaded(err) end
     end
   end
   t.eq(count > 30, true, "functions with an options table: " .. count)
@@ -198,4 +220,7 @@ t.test("ds.query: several operations need operation_name; an unknown one is a us
   t.raises(function() local x = ds.query(document, nil, 3) return x end, "bad argument #3 to 'query'")
 end)
 
+os.execute("rm -rf '" .. scratch .. "'")
+-- dossier:download{} with a table holding no dir writes ./<number>/ (as documented).
+if not had_dossier_folder then os.execute("rm -rf './" .. objects.Dossier.number .. "'") end
 t.finish()
