@@ -74,15 +74,7 @@ struct ConcurrencyTests {
     static let sandbox = try! SandboxProcess(port: Int.random(in: 40_001...50_000))
 
     func environment(_ home: Home, _ extra: [String: String] = [:]) -> [String: String] {
-        var environment = [
-            "XDG_CONFIG_HOME": home.directory,
-            "EMJPM_AUTH_URL": Self.sandbox.url, "EMJPM_API_URL": Self.sandbox.url,
-            "EMJPM_CLIENT_ID": "sandbox-editor", "EMJPM_CLIENT_SECRET": "sandbox-editor-secret",
-            "DS_API_URL": Self.sandbox.url, "DS_API_TOKEN": "",
-            "BROWSER": "curl -s -o /dev/null -L", "GUICHET_LOGIN_TIMEOUT": "20",
-        ]
-        for (key, value) in extra { environment[key] = value }
-        return environment
+        sessionEnvironment(Self.sandbox, home, extra)
     }
 
     func loggedIn() throws -> Home {

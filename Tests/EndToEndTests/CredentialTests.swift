@@ -51,20 +51,27 @@ struct Home {
     var store: String { directory + "/guichet/credentials.json" }
 }
 
+/// The environment of a guichet run whose services all point at `sandbox`,
+/// with its credential store in `home` (the browser is curl, which follows
+/// the authorization redirect as a user would).
+func sessionEnvironment(_ sandbox: SandboxProcess, _ home: Home, _ extra: [String: String] = [:]) -> [String: String] {
+    var environment = [
+        "XDG_CONFIG_HOME": home.directory,
+        "EMJPM_AUTH_URL": sandbox.url, "EMJPM_API_URL": sandbox.url,
+        "EMJPM_CLIENT_ID": "sandbox-editor", "EMJPM_CLIENT_SECRET": "sandbox-editor-secret",
+        "DS_API_URL": sandbox.url, "DS_API_TOKEN": "",
+        "BROWSER": "curl -s -o /dev/null -L", "GUICHET_LOGIN_TIMEOUT": "20",
+    ]
+    for (key, value) in extra { environment[key] = value }
+    return environment
+}
+
 @Suite("credentials and eMJPM sessions", .serialized)
 struct CredentialTests {
     static let sandbox = try! SandboxProcess(port: Int.random(in: 20_000...40_000))
 
     func environment(_ home: Home, _ extra: [String: String] = [:]) -> [String: String] {
-        var environment = [
-            "XDG_CONFIG_HOME": home.directory,
-            "EMJPM_AUTH_URL": Self.sandbox.url, "EMJPM_API_URL": Self.sandbox.url,
-            "EMJPM_CLIENT_ID": "sandbox-editor", "EMJPM_CLIENT_SECRET": "sandbox-editor-secret",
-            "DS_API_URL": Self.sandbox.url, "DS_API_TOKEN": "",
-            "BROWSER": "curl -s -o /dev/null -L", "GUICHET_LOGIN_TIMEOUT": "20",
-        ]
-        for (key, value) in extra { environment[key] = value }
-        return environment
+        sessionEnvironment(Self.sandbox, home, extra)
     }
 
     /// Logs in to the sandbox's eMJPM in a fresh home.
