@@ -64,13 +64,15 @@ public struct RetryPolicy: Sendable {
     public var initialBackoff: Double
     /// The longest a call may take, retries and waits included, before the
     /// last failure is reported (seconds). A Retry-After that would end
-    /// past it is not waited for: the error says when to try again.
+    /// past it is not waited for: the error says when to try again. The
+    /// default (90 s) covers one rate-limit window of démarches-simplifiées
+    /// (400 requests per minute), so a long page walk waits rather than fails.
     public var budget: Double
     /// The budget for failures no wait is likely to cure (connection
     /// refused, no such host): a couple of quick attempts, no more.
     public var unreachableBudget: Double
 
-    public init(attempts: Int = 5, initialBackoff: Double = 0.25, budget: Double = 30, unreachableBudget: Double = 2.5) {
+    public init(attempts: Int = 5, initialBackoff: Double = 0.25, budget: Double = 90, unreachableBudget: Double = 2.5) {
         self.attempts = attempts
         self.initialBackoff = initialBackoff
         self.budget = budget
