@@ -54,12 +54,13 @@ let package = Package(
             dependencies: [
                 "GuichetCore", "Transport",
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            path: "Sources/Services/DS/Client"
         ),
         // The credential store: one 0600 file, atomic writes, a lock for refreshes.
         .target(name: "Credentials", dependencies: ["GuichetCore"]),
         // The eMJPM editor API and its OAuth2 session.
-        .target(name: "EMJPM", dependencies: ["GuichetCore", "Transport", "Credentials"]),
+        .target(name: "EMJPM", dependencies: ["GuichetCore", "Transport", "Credentials"], path: "Sources/Services/EMJPM/Client"),
         // Loopback fake servers that enforce the real contracts (tests and --sandbox).
         .target(
             name: "Sandbox",
@@ -92,6 +93,16 @@ let package = Package(
             dependencies: ["Sandbox", "GuichetCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge", "GuichetCore"]),
+        // The shared HTTP layer on its own: REST client, authentication strategies, error tables, proxies.
+        .testTarget(
+            name: "TransportTests",
+            dependencies: [
+                "Transport", "GuichetCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "DemarchesSimplifieesTests",
             dependencies: ["DemarchesSimplifiees", "Sandbox", "Transport", "GuichetCore", .product(name: "GraphQL", package: "GraphQL")]
