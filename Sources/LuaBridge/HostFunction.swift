@@ -38,12 +38,6 @@ extension LuaState {
         guichet_push_object(L, Unmanaged.passRetained(object).toOpaque(), type)
     }
 
-    /// The Swift object in a userdata of the given type, if it is one.
-    public func object<T: AnyObject>(at index: Int32, type: String, as: T.Type) -> T? {
-        guard let raw = guichet_to_object(L, index, type) else { return nil }
-        return Unmanaged<AnyObject>.fromOpaque(raw).takeUnretainedValue() as? T
-    }
-
     /// "file:line:" of the Lua code `level` frames up (1 = caller of the
     /// running host function).
     public func location(level: Int32) -> String {
@@ -105,10 +99,6 @@ public struct LuaCall {
     public func number(_ position: Int32) throws(GuichetError) -> Double {
         if let value = state.toNumber(at: position) { return value }
         throw typeError(position, expected: "number")
-    }
-
-    public func optionalNumber(_ position: Int32) throws(GuichetError) -> Double? {
-        isNoneOrNil(position) ? nil : try number(position)
     }
 
     /// A string argument (numbers are accepted and converted, as Lua does).
@@ -242,11 +232,6 @@ public struct LuaOptions {
             guard lua_type(state.L, -1) == LUA_TBOOLEAN else { throw fieldError(key, expected: "a boolean") }
             return state.toBoolean(at: -1)
         }
-    }
-
-    /// Pushes the raw value of `key` (possibly nil); the caller pops it.
-    public func push(_ key: String) -> Int32 {
-        state.rawGet(position, field: key)
     }
 }
 

@@ -7,19 +7,9 @@ import Transport
 /// Relay ids: base64 of "<Type>-<number>".
 public enum DSID {
     public static func dossier(_ number: Int) -> String { encode("Dossier", number) }
-    public static func demarche(_ number: Int) -> String { encode("Procedure", number) }
-    public static func groupeInstructeur(_ number: Int) -> String { encode("GroupeInstructeur", number) }
-    public static func instructeur(_ number: Int) -> String { encode("Instructeur", number) }
 
     public static func encode(_ type: String, _ number: Int) -> String {
         Data("\(type)-\(number)".utf8).base64EncodedString()
-    }
-
-    /// ("Dossier", 12) from "RG9zc2llci0xMg==".
-    public static func decode(_ id: String) -> (type: String, number: Int)? {
-        guard let data = Data(base64Encoded: id), let text = String(data: data, encoding: .utf8),
-              let dash = text.lastIndex(of: "-"), let number = Int(text[text.index(after: dash)...]) else { return nil }
-        return (String(text[..<dash]), number)
     }
 }
 

@@ -100,8 +100,4 @@ public enum NumeroRG {
         let cut = String(upper.prefix(8))
         return String(repeating: "0", count: max(0, 8 - cut.count)) + cut
     }
-
-    public static func isValid(_ value: String) -> Bool {
-        normalize(value) == value
-    }
 }
