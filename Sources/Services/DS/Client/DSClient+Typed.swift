@@ -1,4 +1,3 @@
-import Foundation
 import GuichetCore
 
 // The typed Swift face of the client, for Swift programs that use
@@ -148,24 +147,6 @@ extension DSClient {
 
     /// Reads `data.<path>` of an answer, after its top-level errors.
     static func decodeAnswer<T: Decodable>(_ answer: [UInt8], operation: DSOperation, path: [String]) throws(GuichetError) -> T {
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: Data(answer)) } catch {
-            throw GuichetError(.network, "\(operation.rawValue): the answer is not JSON: \(DSErrors.preview(answer))")
-        }
-        if let errors = (object as? [String: Any])?["errors"] as? [[String: Any]], !errors.isEmpty {
-            throw DSErrors.classify(errors.map(GraphQLErrorEntry.init(json:)), operation: operation.rawValue,
-                                    isMutation: operation.isMutation)
-        }
-        var node: Any? = (object as? [String: Any])?["data"]
-        for key in path { node = (node as? [String: Any])?[key] }
-        guard let node, !(node is NSNull) else {
-            throw GuichetError(.network, "\(operation.rawValue): the answer has no \(path.joined(separator: "."))")
-        }
-        do {
-            let data = try JSONSerialization.data(withJSONObject: node)
-            return try JSONDecoder().decode(T.self, from: data)
-        } catch {
-            throw GuichetError(.network, "\(operation.rawValue): unexpected answer (\(error))")
-        }
+        try DSAnswer.decode(answer, operation: operation.rawValue, path: path, isMutation: operation.isMutation)
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GuichetCore
 import Transport
 
@@ -26,11 +30,11 @@ public struct DSConfiguration: Sendable {
     /// Accepts a bare host or base URL ("https://www.demarches-simplifiees.fr")
     /// as well as the full endpoint.
     public static func normalizedEndpoint(_ url: String) -> String {
-        var url = url.trimmingCharacters(in: .whitespaces)
+        var url = url.trimmed
         if !url.contains("://") { url = "https://" + url }
         while url.hasSuffix("/") { url.removeLast() }
         if url.hasSuffix("/api/v2/graphql") { return url }
-        let afterScheme = url.range(of: "://").map { url[$0.upperBound...] } ?? Substring(url)
+        let afterScheme = url.firstRange(of: "://").map { url[$0.upperBound...] } ?? Substring(url)
         return afterScheme.contains("/") ? url : url + "/api/v2/graphql"
     }
 
@@ -56,14 +60,20 @@ public struct DSConfiguration: Sendable {
 public final class DSClient: Sendable {
     public let configuration: DSConfiguration
     let transport: HTTPTransport
+    /// The GraphQL endpoint as a REST resource: the token as a static
+    /// bearer, the HTTP-level failures through `DSErrors.httpErrors`.
+    let rest: RESTClient
     /// Where dry-run mutations are described (stderr by default).
     let dryRunSink: @Sendable (String) -> Void
 
     public init(configuration: DSConfiguration, transport: HTTPTransport = .shared,
-                dryRunSink: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
+                dryRunSink: @escaping @Sendable (String) -> Void = { StandardError.write($0 + "\n") }) {
         self.configuration = configuration
         self.transport = transport
         self.dryRunSink = dryRunSink
+        rest = RESTClient(baseURL: configuration.endpoint, service: "démarches-simplifiées",
+                          authentication: BearerToken(configuration.token ?? Secret("")),
+                          errors: DSErrors.httpErrors(tokenOrigin: configuration.tokenOrigin), transport: transport)
     }
 
     static let transientReadProblem: @Sendable (HTTPResponse) -> String? = { DSErrors.transientReadProblem($0) }
@@ -110,14 +120,10 @@ public final class DSClient: Sendable {
         body.append(contentsOf: #","variables":"#.utf8)
         body.append(contentsOf: variables.isEmpty ? Array("{}".utf8) : variables)
         body.append(UInt8(ascii: "}"))
-        let request = HTTPRequest(
-            method: .POST, url: configuration.endpoint,
-            headers: [("Content-Type", "application/json"), ("Accept", "application/json"), ("User-Agent", "guichet")],
-            secretHeaders: [("Authorization", Secret("Bearer " + token.reveal()))],
-            body: body, idempotent: idempotent,
-            transientAnswer: idempotent ? DSClient.transientReadProblem : nil)
-        let response = try await transport.send(request)
-        try DSErrors.checkHTTP(response, configuration: configuration, isMutation: !idempotent)
+        let request = RESTRequest(.POST, "", body: .json(body), idempotent: idempotent,
+                                  transientAnswer: idempotent ? DSClient.transientReadProblem : nil)
+        let response = try await rest.send(request)
+        try DSErrors.checkAnswer(response, isMutation: !idempotent)
         return response.body
     }
 }

@@ -1,5 +1,9 @@
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GuichetCore
 import NIOCore
 import Transport
@@ -123,26 +127,17 @@ extension DSClient {
     }
 
     static func directUpload(from answer: [UInt8]) throws(GuichetError) -> DirectUpload {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any] else {
-            throw GuichetError(.network, "createDirectUpload: the answer is not JSON: \(DSErrors.preview(answer))")
-        }
-        if let errors = object["errors"] as? [[String: Any]], !errors.isEmpty {
-            throw DSErrors.classify(errors.map(GraphQLErrorEntry.init(json:)), operation: "createDirectUpload")
-        }
-        guard let data = object["data"] as? [String: Any],
-              let payload = data["createDirectUpload"] as? [String: Any] else {
-            throw GuichetError(.network, "createDirectUpload: unexpected answer \(DSErrors.preview(answer))")
-        }
-        guard let upload = payload["directUpload"] as? [String: Any] else {
+        struct Payload: Decodable { var directUpload: Slot? }
+        struct Slot: Decodable { var url: String; var signedBlobId: String; var headers: String }
+        let payload: Payload = try DSAnswer.decode(answer, operation: "createDirectUpload", path: ["createDirectUpload"])
+        guard let slot = payload.directUpload else {
             throw GuichetError(.graphql, "createDirectUpload: the server returned no upload slot")
         }
-        guard
-              let url = upload["url"] as? String, let signed = upload["signedBlobId"] as? String,
-              let headersText = upload["headers"] as? String,
-              let headers = try? JSONSerialization.jsonObject(with: Data(headersText.utf8)) as? [String: String] else {
+        // The headers to send come as JSON inside a string.
+        guard let headers = try? JSONDecoder().decode([String: String].self, from: Data(slot.headers.utf8)) else {
             throw GuichetError(.network, "createDirectUpload: unexpected answer \(DSErrors.preview(answer))")
         }
-        return DirectUpload(url: url, headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, signedBlobId: signed)
+        return DirectUpload(url: slot.url, headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, signedBlobId: slot.signedBlobId)
     }
 
     /// Downloads a file into `folder` under the name the server gave it
@@ -228,14 +223,5 @@ private final class Digest: @unchecked Sendable {
     func reset() {
         md5 = Insecure.MD5()
         count = 0
-    }
-}
-
-extension GraphQLErrorEntry {
-    init(json: [String: Any]) {
-        let extensions = json["extensions"] as? [String: Any]
-        self.init(message: json["message"] as? String ?? "unknown error",
-                  code: extensions?["code"] as? String,
-                  path: (json["path"] as? [Any])?.map { "\($0)" } ?? [])
     }
 }
