@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GuichetCore
 import Transport
 
@@ -95,7 +99,7 @@ public final class EMJPMClient: Sendable {
 /// the mesure (a known bug), so guichet checks locally before sending.
 public enum NumeroRG {
     public static func normalize(_ value: String) -> String {
-        let kept = value.unicodeScalars.filter { ($0.value < 128) && CharacterSet.alphanumerics.contains($0) }
+        let kept = value.unicodeScalars.filter { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
         let upper = String(String.UnicodeScalarView(kept)).uppercased()
         let cut = String(upper.prefix(8))
         return String(repeating: "0", count: max(0, 8 - cut.count)) + cut

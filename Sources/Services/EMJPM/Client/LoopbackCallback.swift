@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GuichetCore
 
 #if canImport(Glibc)
@@ -86,7 +90,7 @@ public final class LoopbackCallback {
             let count = read(connection, &buffer, buffer.count)
             if count <= 0 { break }
             bytes += buffer[0..<count]
-            if let end = bytes.firstIndex(of: 0x0A) { return String(decoding: bytes[..<end], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
+            if let end = bytes.firstIndex(of: 0x0A) { return String(decoding: bytes[..<end], as: UTF8.self).trimmed }
         }
         return nil
     }
