@@ -1,4 +1,12 @@
+import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import GuichetCore
 
 /// One set of credentials, bound to its service and the host it is for.
@@ -86,7 +94,7 @@ public final class CredentialStore: Sendable {
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let override = environment["GUICHET_CREDENTIALS"], !override.isEmpty { return override }
         let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.config")
+            ?? (homeDirectory(environment: environment) + "/.config")
         return config + "/guichet/credentials.json"
     }
 
