@@ -14,6 +14,8 @@ public struct GuichetError: Error, Sendable, CustomStringConvertible {
 
         public static let usage: Kind = "usage"
         public static let auth: Kind = "auth"
+        /// Signed in, but not allowed to do this (RDV-Solidarités' 403): logging in again does not help.
+        public static let forbidden: Kind = "forbidden"
         public static let network: Kind = "network"
         public static let timeout: Kind = "timeout"
         public static let http: Kind = "http"

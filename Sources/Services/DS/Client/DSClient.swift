@@ -101,7 +101,7 @@ public final class DSClient: Sendable {
     /// slot).
     public func execute(document: String, operationName: String?, variables: [UInt8], isMutation: Bool,
                         retrySafe: Bool? = nil) async throws(GuichetError) -> [UInt8] {
-        guard let token = configuration.token, !token.isEmpty else {
+        guard configuration.token?.isEmpty == false else {
             throw GuichetError(.auth, "no démarches-simplifiées token: set DS_API_TOKEN, or run `guichet login ds`", service: "ds")
         }
         if isMutation && configuration.dryRun {

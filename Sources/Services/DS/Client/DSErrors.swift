@@ -1,4 +1,3 @@
-import Foundation
 import GuichetCore
 import Transport
 
@@ -25,58 +24,45 @@ public enum DSErrors {
         (« Jetons d’identification de l’API »), or use a token made for this network
         """
 
-    /// HTTP-level failures of a GraphQL POST. For a mutation, a failure
-    /// after the request may have been processed (a 5xx, an answer cut
-    /// short) is marked `mayHaveLanded` and is never retryable.
-    static func checkHTTP(_ response: HTTPResponse, configuration: DSConfiguration, isMutation: Bool = false) throws(GuichetError) {
-        do {
-            try checkHTTPStatus(response, configuration: configuration)
-        } catch {
-            let landed = isMutation && (response.status == 200 || (500..<600).contains(response.status))
-            throw landed ? error.landedMaybe() : error
-        }
+    /// HTTP-level failures of a GraphQL POST (anything but 2xx), as data:
+    /// the server's words are the first entries of a GraphQL `errors` list.
+    /// A mutation that met a 5xx is marked `mayHaveLanded` by the REST client.
+    static func httpErrors(tokenOrigin: String) -> ErrorTable {
+        let errors = ErrorTable.Reading.messages(["errors"])
+        let relogin = "run `guichet login ds`"
+        return ErrorTable(service: "ds", rules: [
+            .init(300...399, .http, "the server redirects to {server}: set DS_API_URL to the new address (guichet never follows a redirect for a POST)",
+                  reading: [.header("Location")], otherwise: "another address"),
+            .init(401, .auth, "the démarches-simplifiées token (from \(tokenOrigin)) has expired ({server}): create a new one in your profile and \(relogin)",
+                  reading: [errors], otherwise: "Token expired", relogin: true),
+            .init(403, when: .contains(errors, "forbidden network"), .auth, "this token may not be used from this network: «{server}». \(pinnedNetworkHelp)",
+                  reading: [errors], relogin: true),
+            .init(403, when: .found(errors), .auth, "the démarches-simplifiées token (from \(tokenOrigin)) is missing, invalid or revoked (HTTP 403: {server}): check it, or \(relogin)",
+                  reading: [errors], relogin: true),
+            .init(403, .auth, "the démarches-simplifiées token (from \(tokenOrigin)) is missing, invalid or revoked (HTTP 403): check it, or \(relogin)",
+                  relogin: true),
+            .init(429, .rateLimited, "démarches-simplifiées rate limit reached (400 requests per minute per token){retry_after}", retryable: true),
+            .init(400, .graphql, "the server refused the request (HTTP 400): {server}", reading: [errors, .text], otherwise: "(empty body)"),
+            .init(500...599, when: .found(errors), .http, "démarches-simplifiées answered HTTP {status}: {server}; try again later",
+                  reading: [errors], retryable: true),
+            .init(500...599, .http, "démarches-simplifiées answered HTTP {status}; try again later", retryable: true),
+        ], fallback: .init(0...999, .http, "unexpected HTTP {status} from démarches-simplifiées: {server}",
+                           reading: [errors, .text], otherwise: "(empty body)"))
     }
 
-    private static func checkHTTPStatus(_ response: HTTPResponse, configuration: DSConfiguration) throws(GuichetError) {
-        let status = response.status
-        if status == 200 {
-            // The answer is decoded once, later, into Lua or Swift values:
-            // here, only whether it is whole.
-            if let problem = JSONShape.problem(response.body) {
-                throw GuichetError(.network, "the server's answer is \(problem): \(preview(response.body))", status: status, retryable: true)
-            }
-            return
-        }
-        let serverMessage = firstErrorMessage(response.body)
-        switch status {
-        case 300..<400:
-            let location = response.header("Location").map(HTTPTransport.redactQuery) ?? "another address"
-            throw GuichetError(.http, "the server redirects to \(location): set DS_API_URL to the new address (guichet never follows a redirect for a POST)", status: status)
-        case 401:
-            throw GuichetError(.auth, "the démarches-simplifiées token (from \(configuration.tokenOrigin)) has expired (\(serverMessage ?? "Token expired")): create a new one in your profile and run `guichet login ds`", status: status, service: "ds")
-        case 403:
-            if let serverMessage, serverMessage.contains("forbidden network") {
-                throw GuichetError(.auth, "this token may not be used from this network: «\(serverMessage)». \(pinnedNetworkHelp)", status: status, service: "ds")
-            }
-            throw GuichetError(.auth, "the démarches-simplifiées token (from \(configuration.tokenOrigin)) is missing, invalid or revoked (HTTP 403\(serverMessage.map { ": " + $0 } ?? "")): check it, or run `guichet login ds`", status: status, service: "ds")
-        case 429:
-            throw GuichetError(.rateLimited, "démarches-simplifiées rate limit reached (400 requests per minute per token)\(retryAfterAdvice(response))", status: status, retryable: true)
-        case 400:
-            throw GuichetError(.graphql, "the server refused the request (HTTP 400): \(serverMessage ?? preview(response.body))", status: status)
-        case 500..<600:
-            throw GuichetError(.http, "démarches-simplifiées answered HTTP \(status)\(serverMessage.map { ": " + $0 } ?? ""); try again later", status: status, retryable: true)
-        default:
-            throw GuichetError(.http, "unexpected HTTP \(status) from démarches-simplifiées: \(serverMessage ?? preview(response.body))", status: status)
-        }
+    /// A 2xx answer must be whole JSON: one cut short with a matching
+    /// Content-Length arrives as a "successful" 200. The answer is decoded
+    /// once, later, into Lua or Swift values: here, only whether it is
+    /// whole. For a mutation, such an answer means it may have been applied.
+    static func checkAnswer(_ response: RESTResponse, isMutation: Bool) throws(GuichetError) {
+        guard let problem = JSONShape.problem(response.body) else { return }
+        let error = GuichetError(.network, "the server's answer is \(problem): \(preview(response.body))", status: response.status, retryable: true)
+        throw isMutation ? error.landedMaybe() : error
     }
 
     /// ", retry after 60 s" from a 429's Retry-After, when it says.
     public static func retryAfterAdvice(_ response: HTTPResponse) -> String {
-        guard let value = response.header("Retry-After")?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return "" }
-        if let seconds = Double(value), seconds.isFinite, seconds >= 0 {
-            return seconds >= 3600 ? ", retry in \(Int(seconds / 3600)) h (Retry-After: \(Int(seconds)) s)" : ", retry in \(Int(seconds.rounded(.up))) s"
-        }
-        return ", retry after \(value.prefix(40))"
+        ErrorTable.retryAfterAdvice(response)
     }
 
     /// For a read: why a 200 answer deserves another attempt (cut short,
@@ -94,10 +80,8 @@ public enum DSErrors {
     /// The `extensions.code` of top-level GraphQL errors (only looked for
     /// when the answer holds an `errors` key at all).
     static func errorCodes(_ body: [UInt8]) -> [String] {
-        guard containsErrorsKey(body),
-              let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let errors = object["errors"] as? [[String: Any]] else { return [] }
-        return errors.compactMap { ($0["extensions"] as? [String: Any])?["code"] as? String }
+        guard containsErrorsKey(body), let errors = JSONValue.parse(body)?["errors"]?.arrayValue else { return [] }
+        return errors.compactMap { $0["extensions"]?["code"]?.stringValue }
     }
 
     private static func containsErrorsKey(_ body: [UInt8]) -> Bool {
@@ -156,12 +140,6 @@ public enum DSErrors {
             return GuichetError(.auth, "\(operation): \(text) (this token is read-only: create one with write access)", details: details)
         }
         return GuichetError(.validation, "\(operation): \(text)", details: details)
-    }
-
-    static func firstErrorMessage(_ body: [UInt8]) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let errors = object["errors"] as? [[String: Any]] else { return nil }
-        return errors.first?["message"] as? String
     }
 
     static func preview(_ body: [UInt8]) -> String {
