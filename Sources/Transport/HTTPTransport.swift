@@ -1,5 +1,9 @@
 import AsyncHTTPClient
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GuichetCore
 import NIOCore
 import NIOHTTP1
@@ -291,11 +295,11 @@ public final class HTTPTransport: Sendable {
 
     /// "retrying in 2 s (503)…" on a terminal; the full story with GUICHET_TRACE.
     private func notice(_ wait: Double, _ label: String) {
-        let line = "retrying in \(wait >= 1 ? String(Int(wait.rounded())) : String(format: "%.1f", wait)) s (\(label))…"
+        let line = "retrying in \(wait >= 1 ? String(Int(wait.rounded())) : String((wait * 10).rounded() / 10)) s (\(label))…"
         if trace {
             self.trace("↻ " + line)
         } else if notices {
-            FileHandle.standardError.write(Data(("guichet: " + line + "\n").utf8))
+            StandardError.write("guichet: " + line + "\n")
         }
     }
 
@@ -431,7 +435,7 @@ public final class HTTPTransport: Sendable {
     /// Retry-After (seconds or HTTP date: only seconds are honoured) or
     /// RateLimit-Reset (epoch seconds).
     private func retryAfter(_ response: HTTPResponse) -> Double? {
-        if let value = response.header("Retry-After"), let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds.isFinite {
+        if let value = response.header("Retry-After"), let seconds = Double(value.trimmed), seconds.isFinite {
             return max(0, seconds)
         }
         if let value = response.header("RateLimit-Reset"), let reset = Double(value), reset.isFinite {
@@ -452,7 +456,7 @@ public final class HTTPTransport: Sendable {
 
     private func trace(_ line: @autoclosure () -> String) {
         guard trace else { return }
-        FileHandle.standardError.write(Data(("[guichet] " + line() + "\n").utf8))
+        StandardError.write("[guichet] " + line() + "\n")
     }
 
     /// Pre-signed URLs carry their signature in the query: never print it.
