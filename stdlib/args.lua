@@ -1,12 +1,17 @@
 -- args: argument checks shared by guichet's Lua modules, worded like Lua's
 -- own ("bad argument #1 to 'accept' (unknown option 'motivaton'; ...)").
 -- Errors are guichet errors of kind "usage", blamed on the user's line.
+-- csv and pp also load this file under plain lua5.4 (their tests do):
+-- there, errors are plain Lua errors with the same text.
 
 local args = {}
 
 --- args.raise(message [, level]) raises a usage error.
 function args.raise(message, level)
-  guichet.raise("usage", message, (level or 1) + 1)
+  level = (level or 1) + 1
+  local g = guichet  -- nil under plain lua5.4
+  if type(g) == "table" and g.raise then g.raise("usage", message, level) end
+  error(message, level)
 end
 
 --- args.set("a", "b") -> { a = true, b = true }
@@ -26,26 +31,73 @@ function args.describe(v)
   return t
 end
 
---- args.options(fname, position, opts, allowed) -> a plain copy of opts
--- ({} when opts is nil) with only the allowed keys. The table is read raw:
--- a proxy's __index, __pairs or __tostring are never run, so the copy holds
--- what the caller wrote. `level` blames the caller's caller.
-function args.options(fname, position, opts, allowed, level)
-  level = (level or 1) + 2
-  if opts == nil then return {} end
-  if type(opts) ~= "table" then
-    args.raise(("bad argument #%d to '%s' (table expected, got %s)"):format(position, fname, type(opts)), level)
+-- Edit distance (insertions, deletions, substitutions) between two names.
+local function distance(a, b)
+  local row = {}
+  for j = 0, #b do row[j] = j end
+  for i = 1, #a do
+    local previous = row[0]
+    row[0] = i
+    for j = 1, #b do
+      local current = row[j]
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      row[j] = math.min(row[j] + 1, row[j - 1] + 1, previous + cost)
+      previous = current
+    end
   end
+  return row[#b]
+end
+
+--- args.nearest(name, names) -> the name of the list `names` at most two
+-- edits away from `name` (the nearest, the first in the list on a tie), or nil.
+function args.nearest(name, names)
+  if type(name) ~= "string" then return nil end
+  local best, best_distance = nil, 3
+  for _, candidate in ipairs(names) do
+    local d = distance(name, candidate)
+    if d < best_distance then best, best_distance = candidate, d end
+  end
+  return best
+end
+
+--- args.unknown(what, key, allowed) -> the one wording of an unknown key:
+-- "unknown option 'motivaton'; did you mean 'motivation'? options are as, motivation, notify, pj"
+-- (`what` is "option" or "field"; `allowed` is keyed by the names; the
+-- suggestion only when a name is near).
+function args.unknown(what, key, allowed)
+  local names = {}
+  for name in next, allowed do names[#names + 1] = name end
+  table.sort(names)
+  local text = ("unknown %s '%s'; "):format(what, args.describe(key))
+  local near = args.nearest(key, names)
+  if near then text = text .. ("did you mean '%s'? "):format(near) end
+  return text .. what .. "s are " .. table.concat(names, ", ")
+end
+
+--- args.read(opts, allowed) -> a plain copy of opts ({} when opts is nil),
+-- or nil and the problem ("table expected, got string", or the unknown
+-- option). For modules that check more and word the error themselves.
+-- The table is read raw: a proxy's __index, __pairs or __tostring are
+-- never run, so the copy holds what the caller wrote.
+function args.read(opts, allowed)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then return nil, "table expected, got " .. type(opts) end
   local copy = {}
   for key, value in next, opts do
-    if not allowed[key] then
-      local names = {}
-      for name in pairs(allowed) do names[#names + 1] = name end
-      table.sort(names)
-      args.raise(("bad argument #%d to '%s' (unknown option '%s'; options are %s)")
-        :format(position, fname, args.describe(key), table.concat(names, ", ")), level)
-    end
+    if not allowed[key] then return nil, args.unknown("option", key, allowed) end
     copy[key] = value
+  end
+  return copy
+end
+
+--- args.options(fname, position, opts, allowed [, level]) -> a plain copy of
+-- opts ({} when opts is nil) with only the allowed keys, or a usage error
+-- "bad argument #position to 'fname' (...)". `level` 1 blames the caller
+-- of the function that calls args.options.
+function args.options(fname, position, opts, allowed, level)
+  local copy, problem = args.read(opts, allowed)
+  if not copy then
+    args.raise(("bad argument #%d to '%s' (%s)"):format(position, fname, problem), (level or 1) + 2)
   end
   return copy
 end

@@ -14,6 +14,13 @@
 
 local csv = {}
 
+-- The shared argument checks: guichet's copy, or the file next to this one
+-- when plain lua5.4 runs csv and pp (their tests do).
+local found, args = pcall(require, "guichet.args")
+if not found then args = require "args" end
+
+-- A usage error under guichet, a plain error under lua5.4 (or when a
+-- script removed the guichet global).
 local function raise_usage(message, level)
   local g = rawget(_G, "guichet")
   if g and g.raise then g.raise("usage", message, (level or 1) + 1) end
@@ -38,18 +45,14 @@ end
 -- or nil and an error message. Tables are read raw: no metamethod of the
 -- caller's (a __pairs, __index or __tostring that raises) runs here.
 local function read_options(opts, allowed)
-  if opts == nil then opts = {} end
-  if type(opts) ~= "table" then return nil, "table expected, got " .. type(opts) end
-  local copy = {}
+  local problem
+  opts, problem = args.read(opts, allowed)
+  if not opts then return nil, problem end
   for k, v in next, opts do
-    local expected = allowed[k]
-    if not expected then return nil, "unknown option '" .. key_name(k) .. "'" end
-    if type(v) ~= expected then
-      return nil, string.format("option '%s' must be a %s, got %s", k, expected, type(v))
+    if type(v) ~= allowed[k] then
+      return nil, string.format("option '%s' must be a %s, got %s", k, allowed[k], type(v))
     end
-    copy[k] = v
   end
-  opts = copy
 
   local o = { sep = opts.sep or ",", eol = opts.eol or "\r\n", bom = opts.bom or false }
   if #o.sep ~= 1 or o.sep:find('["\r\n]') then

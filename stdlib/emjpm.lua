@@ -17,14 +17,7 @@ local Mesure = { __name = "Mesure" }
 Mesure.__index = Mesure
 
 local args = require "guichet.args"
-local raise_usage, set, options, describe = args.raise, args.set, args.options, args.describe
-
-local function sorted_keys(t)
-  local keys = {}
-  for k in pairs(t) do keys[#keys + 1] = k end
-  table.sort(keys)
-  return table.concat(keys, ", ")
-end
+local raise_usage, set, options = args.raise, args.set, args.options
 
 -- The fields of a mesure, as the eMJPM documentation lists them.
 local mesure_fields = set("numero_rg", "numero_dossier", "annee_naissance", "civilite", "date_nomination",
@@ -50,8 +43,8 @@ local function check_mesure(fname, mesure, position, prefix)
   end
   for key in next, mesure do
     if not mesure_fields[key] and not read_only_fields[key] then
-      raise_usage(("bad argument #%d to '%s' (%sunknown field '%s'; fields are %s)")
-        :format(position, fname, prefix or "", describe(key), sorted_keys(mesure_fields)), 2)
+      raise_usage(("bad argument #%d to '%s' (%s%s)")
+        :format(position, fname, prefix or "", args.unknown("field", key, mesure_fields)), 2)
     end
   end
   local rg = rawget(mesure, "numero_rg")

@@ -11,8 +11,11 @@ local create, status = coroutine.create, coroutine.status
 
 local parallel = {}
 
+local args = require "guichet.args"
+local concurrency_option = args.set("concurrency")
+
 local function raise_usage(message)
-  guichet.raise("usage", message, 3)
+  args.raise(message, 2)
 end
 
 local function check_arguments(name, list, fn, opts)
@@ -22,18 +25,11 @@ local function check_arguments(name, list, fn, opts)
   if type(fn) ~= "function" then
     raise_usage(("bad argument #2 to '%s' (function expected, got %s)"):format(name, type(fn)))
   end
-  if opts ~= nil and type(opts) ~= "table" then
-    raise_usage(("bad argument #3 to '%s' (table expected, got %s)"):format(name, type(opts)))
-  end
-  local concurrency = 8
-  for key, value in next, opts or {} do  -- raw: a proxy's __pairs is not run
-    if key ~= "concurrency" then
-      raise_usage(("bad argument #3 to '%s' (unknown option '%s')"):format(name, type(key) == "string" and key or type(key)))
-    end
-    if math.type(value) ~= "integer" or value < 1 then
-      raise_usage(("bad argument #3 to '%s' (option 'concurrency' must be an integer ≥ 1)"):format(name))
-    end
-    concurrency = value
+  opts = args.options(name, 3, opts, concurrency_option)  -- read raw: a proxy's __pairs is not run
+  local concurrency = opts.concurrency
+  if concurrency == nil then return 8 end
+  if math.type(concurrency) ~= "integer" or concurrency < 1 then
+    raise_usage(("bad argument #3 to '%s' (option 'concurrency' must be an integer ≥ 1)"):format(name))
   end
   return concurrency
 end

@@ -16,6 +16,13 @@
 
 local pp = {}
 
+-- The shared argument checks: guichet's copy, or the file next to this one
+-- when plain lua5.4 runs csv and pp (their tests do).
+local found, args = pcall(require, "guichet.args")
+if not found then args = require "args" end
+
+-- A usage error under guichet, a plain error under lua5.4 (or when a
+-- script removed the guichet global).
 local function raise_usage(message, level)
   local g = rawget(_G, "guichet")
   if g and g.raise then g.raise("usage", message, (level or 1) + 1) end
@@ -54,30 +61,18 @@ local function default_color()
   return (g and g.isatty and g.isatty(1)) and true or false
 end
 
-local function key_name(k)
-  local tk = type(k)
-  return (tk == "string" or tk == "number") and tostring(k) or tk
-end
-
 -- Returns a complete options table, or nil and an error message.
 local function read_options(opts, defaults)
-  if opts == nil then opts = {} end
-  if type(opts) ~= "table" then
-    return nil, "table expected, got " .. type(opts)
-  end
-  local o = {}
-  for k, v in next, opts do
+  local o, problem = args.read(opts, OPTION_TYPES)
+  if not o then return nil, problem end
+  for k, v in next, o do
     local expected = OPTION_TYPES[k]
-    if not expected then
-      return nil, "unknown option '" .. key_name(k) .. "'"
-    end
     if type(v) ~= expected then
       return nil, string.format("option '%s' must be a %s, got %s", k, expected, type(v))
     end
     if expected == "number" and not (v >= 0) then
       return nil, string.format("option '%s' must not be negative", k)
     end
-    o[k] = v
   end
   for k, v in next, defaults do
     if o[k] == nil then o[k] = v end

@@ -119,10 +119,12 @@ test("invalid UTF-8", function()
 end)
 
 test("unknown option", function()
-  raises(function() csv.writer(sink(), { sepp = ";" }) end, "bad argument #2 to 'writer' (unknown option 'sepp')")
-  raises(function() row({ 1 }, { bom = true }) end, "bad argument #2 to 'format_row' (unknown option 'bom')")
-  raises(function() csv.write(sink(), {}, { colums = {} }) end, "bad argument #3 to 'write' (unknown option 'colums')")
-  raises(function() csv.reader("a\n", { eol = "\n" }) end, "bad argument #2 to 'reader' (unknown option 'eol')")
+  raises(function() csv.writer(sink(), { sepp = ";" }) end,
+    "bad argument #2 to 'writer' (unknown option 'sepp'; did you mean 'sep'? options are bom, columns, eol, header, sep)")
+  raises(function() row({ 1 }, { bom = true }) end, "bad argument #2 to 'format_row' (unknown option 'bom'; options are columns, sep)")
+  raises(function() csv.write(sink(), {}, { colums = {} }) end, "bad argument #3 to 'write' (unknown option 'colums'; did you mean 'columns'?")
+  raises(function() csv.reader("a\n", { eol = "\n" }) end, "bad argument #2 to 'reader' (unknown option 'eol'; options are columns, sep)")
+  raises(function() csv.reader("a\n", { [1] = true }) end, "bad argument #2 to 'reader' (unknown option '1'; options are columns, sep)")
 end)
 
 test("bad arguments", function()

@@ -368,9 +368,10 @@ end)
 -- Errors
 
 test("unknown option", function()
-  raises(function() pp.format(1, { depht = 2 }) end, "bad argument #2 to 'format' (unknown option 'depht')")
-  raises(function() pp(1, { colour = true }) end, "bad argument #2 to 'pp' (unknown option 'colour')")
-  raises(function() pp.summary(1, { x = 1 }) end, "bad argument #2 to 'summary' (unknown option 'x')")
+  raises(function() pp.format(1, { depht = 2 }) end, "bad argument #2 to 'format' (unknown option 'depht'; did you mean 'depth'? options are color,")
+  raises(function() pp(1, { colour = true }) end, "bad argument #2 to 'pp' (unknown option 'colour'; did you mean 'color'?")
+  raises(function() pp.summary(1, { x = 1 }) end,
+    "bad argument #2 to 'summary' (unknown option 'x'; options are color, depth, indent, max_items, max_string, metatables, width)")
 end)
 
 test("bad option values", function()
