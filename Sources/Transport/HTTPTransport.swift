@@ -7,6 +7,8 @@ import Foundation
 import GuichetCore
 import NIOCore
 import NIOHTTP1
+import NIOSSL
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -103,7 +105,8 @@ public struct RetryPolicy: Sendable {
 /// Created on first use (no event loop or TLS context at start-up). TLS
 /// certificates are always verified; redirects are never followed (a
 /// redirected POST may silently turn into a GET); plain `http://` is only
-/// spoken to this machine.
+/// spoken to this machine. `HTTPS_PROXY`, `NO_PROXY` and their kin are
+/// honoured as curl does (see `ProxySettings`).
 public final class HTTPTransport: Sendable {
     /// GUICHET_HTTP_TIMEOUT (seconds) changes how long one attempt may take,
     /// answer included.
@@ -114,7 +117,15 @@ public final class HTTPTransport: Sendable {
         return min(max(seconds, 1), 86_400)
     }
 
-    private let client: HTTPClient
+    /// AsyncHTTPClient sets its proxy per client: one client to connect
+    /// directly, one through the proxy, each made on its first request.
+    private let clients = Mutex(Clients())
+    private struct Clients {
+        var direct: HTTPClient?
+        var proxied: HTTPClient?
+    }
+    private let configuration: HTTPClient.Configuration
+    private let proxies: ProxySettings
     private let trace: Bool
     /// Retry notices go to a terminal only, never into a pipe or a file.
     private let notices: Bool
@@ -124,8 +135,18 @@ public final class HTTPTransport: Sendable {
     /// How requests are retried unless a call says otherwise.
     public let policy: RetryPolicy
 
-    public init(timeoutSeconds: Int64 = 90, policy: RetryPolicy = .standard) {
+    /// HTTPS_PROXY, NO_PROXY and the others are read from the environment.
+    public convenience init(timeoutSeconds: Int64 = 90, policy: RetryPolicy = .standard) {
+        self.init(timeoutSeconds: timeoutSeconds, policy: policy,
+                  proxies: ProxySettings(environment: ProcessInfo.processInfo.environment))
+    }
+
+    /// For tests: the proxy variables given, and `trustRoots` (a test
+    /// server's own certificate) in place of the system's. Certificates are
+    /// still verified, host name included.
+    init(timeoutSeconds: Int64 = 90, policy: RetryPolicy = .standard, proxies: ProxySettings, trustRoots: NIOSSLTrustRoots? = nil) {
         self.policy = policy
+        self.proxies = proxies
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .seconds(min(10, timeoutSeconds)), read: .seconds(timeoutSeconds))
@@ -134,10 +155,44 @@ public final class HTTPTransport: Sendable {
         // guichet retries (within its budget) itself: the pool must not keep
         // a refused connection busy until the connect timeout.
         configuration.connectionPool.retryConnectionEstablishment = false
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        if let trustRoots {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = trustRoots
+            configuration.tlsConfiguration = tls
+        }
+        self.configuration = configuration
         trace = ProcessInfo.processInfo.environment["GUICHET_TRACE"] == "1"
         notices = isatty(2) == 1
         timeout = .seconds(timeoutSeconds)
+    }
+
+    deinit {
+        clients.withLock { clients in
+            _ = clients.direct?.shutdown()
+            _ = clients.proxied?.shutdown()
+        }
+    }
+
+    /// The client for this URL (made now if it is the first of its route),
+    /// and the proxy it goes through, if any.
+    private func route(for url: String) throws(GuichetError) -> (HTTPClient, ProxyServer?) {
+        let parsed = URL(string: url)
+        let proxy = try proxies.proxy(scheme: parsed?.scheme ?? "", host: parsed?.host ?? "", port: parsed?.port)
+        let client = clients.withLock { clients in
+            if let proxy {
+                if let client = clients.proxied { return client }
+                var configuration = self.configuration
+                configuration.proxy = proxy.configuration
+                let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+                clients.proxied = client
+                return client
+            }
+            if let client = clients.direct { return client }
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            clients.direct = client
+            return client
+        }
+        return (client, proxy)
     }
 
     // MARK: - Which URLs may be used
@@ -310,12 +365,14 @@ public final class HTTPTransport: Sendable {
         for (name, value) in request.secretHeaders { outgoing.headers.add(name: name, value: value.reveal()) }
         if let body = request.body { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
         let started = ContinuousClock.now
+        let (client, proxy) = try route(for: request.url)
         trace("→ \(request.method.rawValue) \(HTTPTransport.redactQuery(request.url))"
               + request.secretHeaders.map { " \($0.0): ***" }.joined()
-              + (request.body.map { " (\($0.count) bytes)" } ?? ""))
+              + (request.body.map { " (\($0.count) bytes)" } ?? "")
+              + (proxy.map { " via \($0.shown)" } ?? ""))
         let allowance = transferAllowance(request.body?.count ?? 0)
-        let client = client, deadline = NIODeadline.now() + timeout + allowance, prepared = outgoing
-        let response = try await withDeadline(allowance) {
+        let deadline = NIODeadline.now() + timeout + allowance, prepared = outgoing
+        let response = try await withDeadline(allowance, via: proxy) {
             let response = try await client.execute(prepared, deadline: deadline)
             var body = try await response.body.collect(upTo: 512 << 20)
             let bytes = body.readBytes(length: body.readableBytes) ?? []
@@ -330,10 +387,11 @@ public final class HTTPTransport: Sendable {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        trace("→ GET \(HTTPTransport.redactQuery(url))")
+        let (client, proxy) = try route(for: url)
+        trace("→ GET \(HTTPTransport.redactQuery(url))" + (proxy.map { " via \($0.shown)" } ?? ""))
         let allowance = transferAllowance(expectedBytes)
-        let client = client, deadline = NIODeadline.now() + timeout + allowance, prepared = request
-        let response = try await withDeadline(allowance) {
+        let deadline = NIODeadline.now() + timeout + allowance, prepared = request
+        let response = try await withDeadline(allowance, via: proxy) {
             let response = try await client.execute(prepared, deadline: deadline)
             let status = Int(response.status.code)
             let responseHeaders = response.headers.map { ($0.name, $0.value) }
@@ -355,19 +413,27 @@ public final class HTTPTransport: Sendable {
     /// deadline stops at the response head, and its read timeout only
     /// bounds the silence between two bytes, so a body that trickles a
     /// byte at a time would never end without this.
-    private func withDeadline(_ allowance: TimeAmount, _ body: @escaping @Sendable () async throws -> HTTPResponse) async throws -> HTTPResponse {
+    /// Its failures are classified here, where the proxy is known.
+    private func withDeadline(_ allowance: TimeAmount, via proxy: ProxyServer?,
+                              _ body: @escaping @Sendable () async throws -> HTTPResponse) async throws -> HTTPResponse {
         let nanoseconds = UInt64(max(0, (timeout + allowance).nanoseconds))
-        return try await withThrowingTaskGroup(of: HTTPResponse?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(nanoseconds: nanoseconds)
-                return nil
+        do {
+            return try await withThrowingTaskGroup(of: HTTPResponse?.self) { group in
+                group.addTask { try await body() }
+                group.addTask {
+                    try await Task.sleep(nanoseconds: nanoseconds)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let response = first else {
+                    throw HTTPClientError.deadlineExceeded
+                }
+                return response
             }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let response = first else {
-                throw HTTPClientError.deadlineExceeded
-            }
-            return response
+        } catch let failure as AttemptFailure {
+            throw failure
+        } catch {
+            throw classify(error, via: proxy)
         }
     }
 
@@ -378,8 +444,9 @@ public final class HTTPTransport: Sendable {
         .milliseconds(min(Int64(max(0, bytes) / 32), 3_600_000))
     }
 
-    private func classify(_ error: any Error) -> AttemptFailure {
+    private func classify(_ error: any Error, via proxy: ProxyServer? = nil) -> AttemptFailure {
         if let error = error as? GuichetError { return AttemptFailure(error: error, cause: .final) }
+        if let proxy, let failure = classifyProxyFailure(error, proxy) { return failure }
         if error is CancellationError || (error as? HTTPClientError) == .cancelled {
             return AttemptFailure(error: GuichetError(.interrupted, "the request was cancelled"), cause: .final)
         }
@@ -421,6 +488,33 @@ public final class HTTPTransport: Sendable {
         }
         return AttemptFailure(error: GuichetError(.network, "the connection failed: \(shortReason(text))", retryable: true),
                               cause: .maybeSent, label: "connection failed")
+    }
+
+    /// Through a proxy, a failure to connect is the proxy's, and the proxy
+    /// may refuse the tunnel: say so, naming the proxy (password hidden).
+    private func classifyProxyFailure(_ error: any Error, _ proxy: ProxyServer) -> AttemptFailure? {
+        let named = "the proxy \(proxy.shown) (\(proxy.variable))"
+        switch error as? HTTPClientError {
+        case .proxyAuthenticationRequired:
+            let problem = proxy.username == nil ? "asks for credentials: put them in its URL (http://user:password@host:port)"
+                                                : "refused its credentials"
+            return AttemptFailure(error: GuichetError(.network, "\(named) \(problem) (407)"), cause: .final)
+        case .invalidProxyResponse:
+            return AttemptFailure(error: GuichetError(.network, "\(named) refused to open a tunnel to the server", retryable: true),
+                                  cause: .unreachable, label: "proxy refused")
+        case .httpProxyHandshakeTimeout:
+            return AttemptFailure(error: GuichetError(.network, "\(named) did not answer in time", retryable: true),
+                                  cause: .unreachable, label: "proxy timeout")
+        default:
+            break
+        }
+        let text = String(describing: error)
+        let connectFailure = ["NIOConnectionError", "onnection refused", "ECONNREFUSED", "Network is unreachable",
+                              "SingleConnectionFailure", "No route to host", "UnknownHost", "DNS error", "Name or service not known"]
+        guard connectFailure.contains(where: text.contains) || (error as? HTTPClientError) == .connectTimeout else { return nil }
+        let reason = text.contains("refused") ? "connection refused" : shortReason(text)
+        return AttemptFailure(error: GuichetError(.network, "could not connect to \(named) (\(reason))", retryable: true),
+                              cause: .unreachable, label: "could not connect to the proxy")
     }
 
     private func shortReason(_ text: String) -> String {
