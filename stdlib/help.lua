@@ -34,14 +34,18 @@ function help.module(spec)
   order[#order + 1] = spec.name
 end
 
---- help.type{name=, summary=, fields={...}} registers an object type (a metatable __name).
+--- help.type{name=, summary=, fields={...}, types=} registers an object type (a metatable __name).
 function help.type(spec)
   check_spec("type", spec)
   types[spec.name] = spec
 end
 
---- help.fn{name=, signature=, summary=, options=, returns=, example=, api=, value=}
--- registers a function; `value` lets help(f) find it.
+--- help.fn{name=, signature=, summary=, options=, returns=, example=, api=, types=, value=}
+-- registers a function; `value` lets help(f) find it. help() does not show
+-- `types`: it gives editors (`guichet stubs`, see stubs.lua) the LuaCATS
+-- type of a parameter, option, result or field the signature names, where
+-- the name alone says too little (`types = {id = "integer"}`), and
+-- `types.returns` the whole result (`"fun(): Dossier?"` for an iterator).
 function help.fn(spec)
   check_spec("fn", spec)
   entries[spec.name] = spec
@@ -185,6 +189,14 @@ function help.text(x)
   return "no help for " .. what .. " (help() lists the modules)"
 end
 
+--- help.registry() -> {modules=, entries=, order=, types=}: everything
+-- registered, once the modules documented on demand are loaded; what
+-- `guichet stubs` writes editor annotations from (read it, do not change it).
+function help.registry()
+  load_all()
+  return { modules = modules, entries = entries, order = order, types = types }
+end
+
 local function markdown_function(out, e)
   out[#out + 1] = "- `" .. (e.signature or e.name) .. "`: " .. (e.summary or ""):gsub("\n", " ")
   for _, option in ipairs(e.options or {}) do out[#out + 1] = "  - `" .. option[1] .. "`: " .. option[2] end
@@ -240,6 +252,7 @@ help.fn { name = "guichet.raise", signature = "guichet.raise(kind, message [, le
   summary = "Raises an error value of the common shape; level as for error()." }
 help.fn { name = "guichet.isatty", signature = "guichet.isatty(fd) -> boolean", summary = "Whether 0, 1 or 2 is a terminal." }
 help.fn { name = "guichet.stats", signature = "guichet.stats() -> {in_flight=, max_in_flight=, started=}",
+  types = { in_flight = "integer", max_in_flight = "integer", started = "integer" },
   summary = "Counters of host calls (HTTP requests, sleeps)." }
 
 help.module { name = "parallel", summary = "run a function over many items at once (host calls overlap)" }
@@ -263,9 +276,11 @@ help.fn { name = "csv.writer", signature = "csv.writer(path_or_file [, {columns=
 help.fn { name = "csv.write", signature = "csv.write(path_or_file, rows [, opts]) -> count", summary = "Writes every row at once." }
 help.fn { name = "csv.format_row", signature = "csv.format_row(fields [, opts]) -> text", summary = "One record, quoted as needed." }
 help.fn { name = "csv.reader", signature = "csv.reader(path_or_text_or_file [, {sep=, columns=}]) -> iterator",
+  types = { returns = "fun(): table?" },
   summary = "Iterates records: lists of strings, or tables keyed by the header with columns = true." }
 help.type { name = "csv.writer", module = "csv", summary = "a writer from csv.writer(path_or_file, opts)",
-  fields = { { "count", "data rows written so far" }, { "path", "the destination (nil for a file handle)" } } }
+  fields = { { "count", "data rows written so far" }, { "path", "the destination (nil for a file handle)" } },
+  types = { path = "string?" } }
 help.fn { name = "csv.writer:write", signature = "w:write(row) -> w",
   summary = "Writes one row: a list, or a table keyed by the columns (read raw, metamethods are not run)." }
 help.fn { name = "csv.writer:write_all", signature = "w:write_all(rows) -> w", summary = "Writes a list of rows, or every row an iterator returns." }
@@ -280,10 +295,16 @@ help.fn { name = "help.help", signature = "help([value_or_name])",
 help.fn { name = "help.text", signature = "help.text([value_or_name]) -> text", summary = "What help prints, as a string." }
 help.fn { name = "help.markdown", signature = "help.markdown() -> text", summary = "The README's reference section, in Markdown." }
 help.fn { name = "help.module", signature = "help.module{name=, summary=, value=}", summary = "Registers a module's help (your own modules too)." }
-help.fn { name = "help.fn", signature = "help.fn{name=, signature=, summary=, options=, example=, api=, value=} -> value",
-  summary = "Registers a function's help; value lets help(f) find it." }
-help.fn { name = "help.type", signature = "help.type{name=, module=, summary=, fields=}",
-  summary = "Registers an object type's help: help(x) finds it by the __name of x's metatable." }
+help.fn { name = "help.fn", signature = "help.fn{name=, signature=, summary=, options=, example=, api=, types=, value=} -> value",
+  summary = "Registers a function's help; value lets help(f) find it. types (not shown by help) gives editors the type of a name\n"
+    .. "the signature uses, e.g. {id = \"integer\", returns = \"fun(): Dossier?\"} (see guichet stubs).",
+  types = { name = "string", signature = "string", summary = "string", example = "string", api = "string",
+    options = "string[][]", types = "table<string, string>" } }
+help.fn { name = "help.type", signature = "help.type{name=, module=, summary=, fields=, types=}",
+  summary = "Registers an object type's help: help(x) finds it by the __name of x's metatable.",
+  types = { name = "string", module = "string", summary = "string", fields = "string[][]", types = "table<string, string>" } }
+help.fn { name = "help.registry", signature = "help.registry() -> {modules=, entries=, order=, types=}",
+  summary = "Everything registered, by name (entries in order), once every module is loaded: what guichet stubs reads." }
 
 return setmetatable(help, {
   __call = function(_, x) print(help.text(x)) end,
