@@ -9,6 +9,8 @@ let package = Package(
         .executable(name: "guichet-sandbox", targets: ["guichet-sandbox"]),
         .library(name: "LuaBridge", targets: ["LuaBridge", "GuichetCore"]),
         .library(name: "DemarchesSimplifiees", targets: ["DemarchesSimplifiees"]),
+        // The fakes for your own tests: start them in-process (SandboxServer.start) or run guichet-sandbox.
+        .library(name: "GuichetSandbox", targets: ["Sandbox", "DSFake", "EMJPMFake"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -65,7 +67,7 @@ let package = Package(
         .target(name: "Credentials", dependencies: ["GuichetCore"]),
         // The eMJPM editor API and its OAuth2 session.
         .target(name: "EMJPM", dependencies: ["GuichetCore", "Transport", "Credentials"], path: "Sources/Services/EMJPM/Client"),
-        // Loopback fake servers that enforce the real contracts (tests and --sandbox).
+        // The sandbox harness: one loopback server for the services' fakes, faults, request log (tests and --sandbox).
         .target(
             name: "Sandbox",
             dependencies: [
@@ -73,28 +75,71 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Each service's fake, enforcing the real contract (DS: validated against a GraphQL schema).
+        .target(
+            name: "DSFake",
+            dependencies: [
+                "Sandbox", "DemarchesSimplifiees", "GuichetCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "GraphQL", package: "GraphQL"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            path: "Sources/Services/DS/Fake",
             resources: [.embedInCode("Resources/ds-sandbox.graphql")]
         ),
-        // The guichet host: runner, stdlib, host modules and API bindings.
+        .target(
+            name: "EMJPMFake",
+            dependencies: [
+                "Sandbox", "EMJPM", "GuichetCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Sources/Services/EMJPM/Fake"
+        ),
+        // What a service is to the host: the GuichetService protocol, accounts, dry run, login helpers.
+        .target(
+            name: "ServiceKit",
+            dependencies: [
+                "LuaBridge", "CLuaShim", "GuichetCore", "Transport", "Credentials",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Each service's unit: its login, status, secrets, sandbox set-up and the Swift half of its Lua module.
+        .target(
+            name: "DSService",
+            dependencies: ["ServiceKit", "DemarchesSimplifiees", "LuaBridge", "CLua", "CLuaShim", "GuichetCore", "Credentials", "Transport",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Services/DS/Binding",
+            resources: [.embedInCode("ds.lua")]
+        ),
+        .target(
+            name: "EMJPMService",
+            dependencies: ["ServiceKit", "EMJPM", "LuaBridge", "CLua", "GuichetCore", "Credentials", "Transport",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Services/EMJPM/Binding",
+            resources: [.embedInCode("emjpm.lua")]
+        ),
+        // The guichet host: runner, REPL, stdlib and host modules; it knows services only through the registry.
         .target(
             name: "GuichetHost",
-            dependencies: ["LuaBridge", "CLuaShim", "CLua", "CLineEdit", "GuichetCore", "Transport", "DemarchesSimplifiees", "Credentials", "EMJPM"],
+            dependencies: ["LuaBridge", "CLuaShim", "CLua", "CLineEdit", "GuichetCore", "Transport", "Credentials", "ServiceKit",
+                           "DSService", "EMJPMService"],
             resources: [.embedInCode("stdlib")]
         ),
         .executableTarget(
             name: "guichet",
             dependencies: [
-                "GuichetHost", "Credentials", "EMJPM", "DemarchesSimplifiees", "GuichetCore",
+                "GuichetHost", "ServiceKit", "Credentials", "GuichetCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The fake services as a program of their own: guichet itself carries no server.
         .executableTarget(
             name: "guichet-sandbox",
-            dependencies: ["Sandbox", "GuichetCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Sandbox", "DSFake", "EMJPMFake", "GuichetCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge", "GuichetCore"]),
         // The shared HTTP layer on its own: REST client, authentication strategies, error tables, proxies.
@@ -103,6 +148,8 @@ let package = Package(
             dependencies: [
                 "Transport", "GuichetCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -113,8 +160,10 @@ let package = Package(
         ),
         .testTarget(
             name: "DemarchesSimplifieesTests",
-            dependencies: ["DemarchesSimplifiees", "Sandbox", "Transport", "GuichetCore", .product(name: "GraphQL", package: "GraphQL")]
+            dependencies: ["DemarchesSimplifiees", "Sandbox", "DSFake", "Transport", "GuichetCore", .product(name: "GraphQL", package: "GraphQL")]
         ),
+        // The sandbox used as a user of the GuichetSandbox library would use it.
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "DSFake", "EMJPMFake", "DemarchesSimplifiees", "GuichetCore"]),
         // Drives the built binary (scripts/test builds it first).
         .testTarget(name: "EndToEndTests"),
     ]

@@ -10,42 +10,49 @@ import Glibc
 import GuichetCore
 
 /// One set of credentials, bound to its service and the host it is for.
+/// The store knows the fields every profile has; the rest are the
+/// service's own (tokens, expiry dates, an auth host...), written and read
+/// through the service's credential type (`credential(_:)`), and kept flat
+/// in the profile's JSON object.
 public struct StoredProfile: Codable, Sendable, Equatable {
     public var service: String
     /// The API base the credentials may be sent to (DS: the GraphQL
     /// endpoint; eMJPM: the API host). They are never sent elsewhere.
     public var baseURL: String
-    /// eMJPM: the web host that shows the authorization page.
-    public var authURL: String?
     /// Who the credentials act as (an email, a name), for `guichet status`.
     public var who: String?
-    /// DS: the API token. eMJPM: the access token.
-    public var token: String?
-    public var refreshToken: String?
     /// Epoch seconds.
-    public var expiresAt: Double?
-    public var refreshExpiresAt: Double?
-    public var clientID: String?
-    public var clientSecret: String?
-    public var redirectURI: String?
     public var savedAt: Double
+    /// The service's own fields, by name.
+    public var fields: [String: StoredField]
 
-    public init(service: String, baseURL: String, authURL: String? = nil, who: String? = nil, token: String? = nil,
-                refreshToken: String? = nil, expiresAt: Double? = nil, refreshExpiresAt: Double? = nil,
-                clientID: String? = nil, clientSecret: String? = nil, redirectURI: String? = nil,
-                savedAt: Double = Date().timeIntervalSince1970) {
+    public init<C: StoredCredential>(service: String, baseURL: String, who: String? = nil, credential: C,
+                                     savedAt: Double = Date().timeIntervalSince1970) throws(GuichetError) {
         self.service = service
         self.baseURL = baseURL
-        self.authURL = authURL
         self.who = who
-        self.token = token
-        self.refreshToken = refreshToken
-        self.expiresAt = expiresAt
-        self.refreshExpiresAt = refreshExpiresAt
-        self.clientID = clientID
-        self.clientSecret = clientSecret
-        self.redirectURI = redirectURI
         self.savedAt = savedAt
+        self.fields = [:]
+        try setCredential(credential)
+    }
+
+    /// The service's fields read as its credential type.
+    public func credential<C: StoredCredential>(_ type: C.Type) throws(GuichetError) -> C {
+        do {
+            let bytes = try JSONEncoder().encode(fields)
+            return try JSONDecoder().decode(type, from: bytes)
+        } catch {
+            throw GuichetError(.io, "the stored \(service) profile for \(host) is damaged (\(error)); run `guichet login \(service)` again")
+        }
+    }
+
+    /// Replaces the service's fields with `credential`'s.
+    public mutating func setCredential<C: StoredCredential>(_ credential: C) throws(GuichetError) {
+        do {
+            fields = try JSONDecoder().decode([String: StoredField].self, from: JSONEncoder().encode(credential))
+        } catch {
+            throw GuichetError(.io, "cannot encode the \(service) credentials: \(error)")
+        }
     }
 
     /// The host part of `baseURL`.
@@ -53,6 +60,68 @@ public struct StoredProfile: Codable, Sendable, Equatable {
 
     /// Whether these credentials may be sent to `url`: same scheme, host and port.
     public func isFor(_ url: String) -> Bool { Origin(url) != nil && Origin(url) == Origin(baseURL) }
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ string: String) { stringValue = string }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+    private static let commonKeys = ["service", "baseURL", "who", "savedAt"]
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        service = try container.decode(String.self, forKey: Key("service"))
+        baseURL = try container.decode(String.self, forKey: Key("baseURL"))
+        who = try container.decodeIfPresent(String.self, forKey: Key("who"))
+        savedAt = try container.decodeIfPresent(Double.self, forKey: Key("savedAt")) ?? 0
+        fields = [:]
+        for key in container.allKeys where !StoredProfile.commonKeys.contains(key.stringValue) {
+            if try container.decodeNil(forKey: key) { continue }
+            fields[key.stringValue] = try container.decode(StoredField.self, forKey: key)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(service, forKey: Key("service"))
+        try container.encode(baseURL, forKey: Key("baseURL"))
+        try container.encodeIfPresent(who, forKey: Key("who"))
+        try container.encode(savedAt, forKey: Key("savedAt"))
+        for (name, value) in fields where !StoredProfile.commonKeys.contains(name) {
+            try container.encode(value, forKey: Key(name))
+        }
+    }
+}
+
+/// What a service keeps in a profile: its own Codable type, which says
+/// which of its values are secrets (kept out of output and history).
+public protocol StoredCredential: Codable, Sendable {
+    var secrets: [String] { get }
+}
+
+/// One value of a service's stored fields.
+public enum StoredField: Codable, Sendable, Equatable {
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let value = try? container.decode(Bool.self) { self = .bool(value); return }
+        if let value = try? container.decode(Double.self) { self = .number(value); return }
+        self = .string(try container.decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .bool(let value): try container.encode(value)
+        }
+    }
 }
 
 /// Where a credential may go: scheme, host and port (the default port of
@@ -118,7 +187,7 @@ public final class CredentialStore: Sendable {
     /// `--profile` or `GUICHET_PROFILE` names no stored profile.
     public static func unknownProfile(_ name: String, selectedBy: String, existing: [String: StoredProfile], service: String?) -> GuichetError {
         let known = existing.sorted { $0.key < $1.key }.map { "'\($0.key)' (\($0.value.service))" }
-        let login = "`guichet login \(service ?? "ds|emjpm") --profile \(name)`"
+        let login = "`guichet login \(service ?? "<service>") --profile \(name)`"
         let listing = known.isEmpty ? "no profile is stored yet; create it with \(login)"
             : "the profiles are \(known.joined(separator: ", ")); pick one of them, or create it with \(login)"
         return GuichetError(.usage, "no profile named '\(name)' (\(selectedBy)): \(listing)")

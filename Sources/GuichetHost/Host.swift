@@ -2,20 +2,30 @@ import CLua
 import CLuaShim
 import GuichetCore
 import LuaBridge
+import ServiceKit
 
 /// A Lua state dressed as guichet: host modules and the stdlib behind
 /// `require`, lazy globals, and coroutines that let host waits
 /// through. Creating one reads no file and starts no thread.
 public final class Host {
     public let state: LuaState
+    /// The services bound in this state (all the registered ones, unless a
+    /// test chose others).
+    public let services: [any GuichetService]
 
-    public init(modules extra: [HostModule] = [], ignoreEnvironment: Bool = false) {
+    public init(modules extra: [HostModule] = [], services: [any GuichetService] = registeredServices, ignoreEnvironment: Bool = false) {
         state = LuaState(ignoreEnvironment: ignoreEnvironment)
+        self.services = services
         // Arrays, not dictionaries: start-up pays for every generic type it
         // instantiates, and these lists are short.
-        let modules = [GuichetModule.module, JSONModule.module, DSCoreModule.module] + extra
-        // Globals created on first use: host modules and the stdlib.
-        let lazyGlobals = modules.filter(\.isGlobal).map(\.name) + Stdlib.names
+        // Each service is a module in two halves: `guichet.<name>_core`
+        // (Swift) and `<name>` (its Lua file, a lazy global).
+        let serviceCores = services.map { service in
+            HostModule(name: service.name + "_core", global: false) { state in try service.openCore(state) }
+        }
+        let modules = [GuichetModule.module(services: services.map(\.name)), JSONModule.module] + serviceCores + extra
+        // Globals created on first use: host modules, the stdlib, the services.
+        let lazyGlobals = modules.filter(\.isGlobal).map(\.name) + Stdlib.names + services.map(\.name)
         installSearchers(modules)
         installLazyGlobals(lazyGlobals)
     }
@@ -35,9 +45,10 @@ public final class Host {
             state.rawGet(-1, index: i)
             state.rawSet(-2, index: i + 1)
         }
-        state.push(function: "searcher") { call in try Host.search(call, modules, prefixed: true) }
+        let services = self.services
+        state.push(function: "searcher") { call in try Host.search(call, modules, services, prefixed: true) }
         state.rawSet(-2, index: 2)
-        state.push(function: "searcher") { call in try Host.search(call, modules, prefixed: false) }
+        state.push(function: "searcher") { call in try Host.search(call, modules, services, prefixed: false) }
         state.rawSet(-2, index: count + 2)
         lua_settop(L, -4)
     }
@@ -45,7 +56,7 @@ public final class Host {
     /// A searcher (see `package.searchers`): a loader and its data, a line
     /// for `require`'s "not found" message (lua adds the "\n\t" before it),
     /// or nothing when guichet has nothing to say about that name.
-    private static func search(_ call: LuaCall, _ modules: [HostModule], prefixed: Bool) throws -> Int32 {
+    private static func search(_ call: LuaCall, _ modules: [HostModule], _ services: [any GuichetService], prefixed: Bool) throws -> Int32 {
         let state = call.state
         let requested = try call.string(1)
         var name = requested
@@ -61,10 +72,11 @@ public final class Host {
                 return 2
             }
         }
-        // Only the stdlib's own module names: a name is never a path here.
-        guard let embedded = Stdlib.embedded(name) else {
+        // Only the stdlib's own module names and the services' Lua halves:
+        // a name is never a path here.
+        guard let embedded = Stdlib.embedded(name) ?? services.first(where: { $0.name == name })?.luaSource else {
             if prefixed {  // guichet's namespace: say what it holds
-                let known = (modules.filter(\.isGlobal).map(\.name) + Stdlib.names).sorted().joined(separator: ", ")
+                let known = (modules.filter(\.isGlobal).map(\.name) + Stdlib.names + services.map(\.name)).sorted().joined(separator: ", ")
                 state.push("no module '\(requested)' in guichet (it has \(known))")
                 return 1
             }

@@ -1,4 +1,4 @@
-import EMJPM
+import ServiceKit
 
 #if canImport(Glibc)
 import Glibc
@@ -15,11 +15,13 @@ enum ProcessExit {
     nonisolated(unsafe) private static var sandboxFolder: UnsafeMutablePointer<CChar>?
     nonisolated(unsafe) private static var sandboxFiles: [UnsafeMutablePointer<CChar>] = []
     nonisolated(unsafe) private static var installed = false
+    nonisolated(unsafe) private static var services: [any GuichetService] = []
 
     /// Once per process, before anything needs cleaning up.
-    static func install() {
+    static func install(services: [any GuichetService] = []) {
         guard !installed else { return }
         installed = true
+        ProcessExit.services = services
         // A parent may have started us with these blocked (some process
         // launchers do): Ctrl-C and SIGTERM would then never arrive.
         var signals = sigset_t()
@@ -67,13 +69,15 @@ enum ProcessExit {
         }
     }
 
-    /// An eMJPM refresh in flight has spent the old refresh token: wait for
+    /// A token refresh in flight has spent the old refresh token: wait for
     /// the new pair to be stored, or the user would have to log in again.
     /// Bounded; Ctrl-C is ignored meanwhile, and said so on a terminal.
     private static func finishRefreshes() {
-        guard RefreshFlights.shared.busy else { return }
-        signal(SIGINT, SIG_IGN)
-        if isatty(2) == 1 { writeError("guichet: finishing the eMJPM token refresh, so that the session is not lost…\n") }
-        RefreshFlights.shared.waitForAll(timeout: 60)
+        for service in services {
+            guard let what = service.pendingWork else { continue }
+            signal(SIGINT, SIG_IGN)
+            if isatty(2) == 1 { writeError("guichet: finishing \(what), so that the session is not lost…\n") }
+            service.finishPendingWork(timeout: 60)
+        }
     }
 }

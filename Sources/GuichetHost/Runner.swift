@@ -3,6 +3,7 @@ import CLuaShim
 import Credentials
 import GuichetCore
 import LuaBridge
+import ServiceKit
 
 #if canImport(Glibc)
 import Glibc
@@ -149,10 +150,10 @@ public struct Runner {
         }
         if parsed.version { writeOutput(Runner.versionLine + "\n") }
 
-        ProcessExit.install()  // an eMJPM refresh in flight ends and is stored before the process does
-        let host = Host(modules: modules + [EMJPMCoreModule.module] + (hostOptions.sandbox ? [SandboxModule.module] : []),
+        let host = Host(modules: modules + (hostOptions.sandbox ? [SandboxModule.module(services: registeredServices)] : []),
                         ignoreEnvironment: parsed.ignoreEnvironment)
-        if hostOptions.dryRun { host.state.services[DSSettings.dryRunKey] = DSSettings.Flag() }
+        ProcessExit.install(services: host.services)  // a token refresh in flight ends and is stored before the process does
+        if hostOptions.dryRun { DryRun.turnOn(in: host.state) }
         if let profile = hostOptions.profile {
             let environment = currentEnvironment()
             Accounts(store: CredentialStore(path: CredentialStore.defaultPath(environment: environment)),
@@ -189,12 +190,6 @@ public struct Runner {
     private func startInteractive(_ host: Host) {
         if let interactive { interactive(host) } else { InteractiveREPL(host: host, program: programName).run() }
     }
-}
-
-/// Writes to stderr unbuffered, as lua.c's lua_writestringerror does.
-public func writeError(_ text: String) {
-    var text = text
-    text.withUTF8 { guichet_write_stderr($0.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, $0.count) }
 }
 
 /// Writes to stdout through C stdio, where Lua's `print` writes too.

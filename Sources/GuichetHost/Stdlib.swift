@@ -6,8 +6,9 @@ import Glibc
 /// to the binary when there is one, otherwise from the copy compiled into
 /// the binary, so that a lone binary still works.
 enum Stdlib {
-    /// The modules of `stdlib/` that are also globals (created on first use).
-    static let names = ["pp", "csv", "parallel", "help", "ds", "emjpm"]
+    /// The modules of `stdlib/` that are also globals (created on first
+    /// use). A service's module (`stdlib/ds.lua`) comes with its service.
+    static let names = ["pp", "csv", "parallel", "help"]
 
     /// The embedded source of a module.
     static func embedded(_ name: String) -> [UInt8]? {
@@ -16,10 +17,9 @@ enum Stdlib {
         case "csv": return PackageResources.csv_lua
         case "parallel": return PackageResources.parallel_lua
         case "help": return PackageResources.help_lua
-        case "ds": return PackageResources.ds_lua
-        case "emjpm": return PackageResources.emjpm_lua
         case "repl": return PackageResources.repl_lua
         case "args": return PackageResources.args_lua
+        case "stubs": return PackageResources.stubs_lua
         default: return nil
         }
     }

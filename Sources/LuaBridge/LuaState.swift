@@ -23,8 +23,9 @@ public final class LuaState {
         return created
     }
     private var startedTasks: HostTasks?
-    /// Swift values keyed by name, for modules that keep per-state services.
-    public var services: [String: AnyObject] = [:]
+    /// Swift values kept beside the state, one per type (mlua's app data):
+    /// `state.appData[DSSettings.self]`.
+    public var appData = AppData()
 
     /// Creates a state with the standard libraries open. With
     /// `ignoreEnvironment` (lua's `-E`), `package.path` ignores LUA_PATH.

@@ -15,10 +15,10 @@ public func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws ->
     return try result.get()!.get()
 }
 
-final class Locked<T>: @unchecked Sendable {  // guarded by the semaphore handshake above
+public final class Locked<T>: @unchecked Sendable {  // guarded by the semaphore handshake above
     private var value: T
-    init(_ value: T) { self.value = value }
-    func get() -> T { value }
-    func set(_ newValue: T) { value = newValue }
+    public init(_ value: T) { self.value = value }
+    public func get() -> T { value }
+    public func set(_ newValue: T) { value = newValue }
 }
 

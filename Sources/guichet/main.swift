@@ -1,4 +1,5 @@
 import GuichetHost
+import ServiceKit
 
 #if canImport(Glibc)
 import Glibc

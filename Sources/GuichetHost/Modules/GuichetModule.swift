@@ -12,10 +12,18 @@ enum GuichetModule {
     /// The longest guichet.sleep, in seconds.
     static let maximumSleep: Double = 86_400
 
-    static var module: HostModule {
+    /// `services`: the names of the services bound (`guichet.services`).
+    static func module(services: [String]) -> HostModule {
         HostModule.table("guichet") { state in
             state.push(guichetVersion)
             state.rawSet(-2, field: "version")
+
+            state.newTable(array: Int32(services.count), fields: 0)
+            for (i, name) in services.enumerated() {
+                state.push(name)
+                state.rawSet(-2, index: i + 1)
+            }
+            state.rawSet(-2, field: "services")
 
             state.pushRegistry(LuaState.tasksKey)
             state.rawSet(-2, field: "_tasks")

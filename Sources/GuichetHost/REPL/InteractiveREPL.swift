@@ -2,11 +2,17 @@ import CLineEdit
 import CLua
 import CLuaShim
 import Credentials
-import DemarchesSimplifiees
-import EMJPM
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import GuichetCore
 import LuaBridge
+import ServiceKit
 
 /// The REPL: lua.c's evaluation (try `return <line>`, then the line as a
 /// statement, `>>` while the chunk is incomplete, `=` for `return`),
@@ -80,7 +86,7 @@ public final class InteractiveREPL {
                 if case .end = input { return nil }
                 continue  // Ctrl-C at the prompt: a fresh line
             }
-            if first.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            if first.trimmed.isEmpty { continue }
             var source = first.hasPrefix("=") ? "return " + first.dropFirst() : first
             while isIncomplete(source) {
                 switch readInput(prompt(first: false)) {
@@ -127,15 +133,20 @@ public final class InteractiveREPL {
         history.append(entry)
     }
 
+    /// What each service holds in this state, and every stored secret
+    /// (once the store was read: the REPL never reads it just for this).
     func knownSecrets() -> [String] {
-        var secrets: [String] = []
-        if let settings = state.services[DSSettings.serviceKey] as? DSSettings, let token = settings.token { secrets.append(token.reveal()) }
-        if let accounts = state.services[Accounts.serviceKey] as? Accounts, let profiles = try? accounts.store.load() {
+        var secrets = host.services.flatMap { $0.secrets(in: state) }
+        if let accounts = state.appData[Accounts.self], let profiles = try? accounts.store.load() {
             for profile in profiles.values {
-                secrets += [profile.token, profile.refreshToken, profile.clientSecret].compactMap { $0 }
+                secrets += service(named: profile.service)?.storedSecrets(of: profile) ?? []
             }
         }
         return secrets
+    }
+
+    func service(named name: String) -> (any GuichetService)? {
+        host.services.first { $0.name == name }
     }
 
     // MARK: evaluating
@@ -152,13 +163,15 @@ public final class InteractiveREPL {
             writeError(error.message + "\n")
             return
         }
-        let refreshesBefore = emjpmRefreshes()
+        let renewalsBefore = host.services.map { $0.renewals(in: state) }
         // Keep the chunk for a retry after logging in again.
         lua_pushvalue(state.L, 1)
         let chunk = LuaRef(popping: state)
         do {
             try session.call(arguments: 0, results: LUA_MULTRET)
-            if emjpmRefreshes() > refreshesBefore { notice("eMJPM session renewed") }
+            for (service, before) in zip(host.services, renewalsBefore) where service.renewals(in: state) > before {
+                notice(service.renewalNotice)
+            }
             show()
         } catch {
             if retryOnLogin, let service = loginService(error), offerLogin(service, error) {
@@ -239,12 +252,9 @@ public final class InteractiveREPL {
         report(error)
         guard let answer = readLine("Log in to \(service) again now, and retry? [Y/n] ") else { return false }
         guard answer.isEmpty || answer.lowercased().hasPrefix("y") || answer.lowercased().hasPrefix("o") else { return false }
+        guard let unit = self.service(named: service) else { return false }
         do {
-            switch service {
-            case "ds": try relogDS()
-            case "emjpm": try relogEMJPM()
-            default: return false
-            }
+            try unit.relogin(state, prompt)
             return true
         } catch let failure as GuichetError {
             writeError("login failed: \(failure.message)\n")
@@ -254,65 +264,33 @@ public final class InteractiveREPL {
         return false
     }
 
-    func relogDS() throws {
-        guard let settings = state.services[DSSettings.serviceKey] as? DSSettings ?? (try? DSSettings.of(state)) else { return }
-        guard let token = Login.readSecret(prompt: "API token for \(DSConfiguration(endpoint: settings.endpoint).host): ") else {
-            throw GuichetError(.usage, "no token given")
-        }
-        let endpoint = settings.endpoint
-        let (verdict, detail) = try blocking { try await Login.check(dsToken: token, endpoint: endpoint) }
-        guard verdict == .valid else { throw GuichetError(.auth, "\(verdict.rawValue) token: \(detail)") }
-        let accounts = Accounts.of(state)
-        if settings.tokenOrigin != "the sandbox" {
-            try Login.saveDS(store: accounts.store, profile: try accounts.profileName(for: "ds"), endpoint: endpoint, token: token)
-        }
-        settings.token = token
-        settings.tokenOrigin = "your new login"
-        notice("démarches-simplifiées token accepted")
-    }
-
-    func relogEMJPM() throws {
-        let accounts = Accounts.of(state)
-        let stored = try accounts.storedProfile(for: "emjpm")
-        var configuration = EMJPMConfiguration.fromEnvironment(accounts.environment, base: EMJPMConfiguration(
-            authURL: stored?.authURL ?? EMJPMConfiguration.defaultAuthURL, apiURL: stored?.baseURL,
-            clientID: stored?.clientID, clientSecret: stored?.clientSecret.map(Secret.init)))
-        if configuration.clientSecret == nil { configuration.clientSecret = Login.readSecret(prompt: "eMJPM client secret: ") }
-        guard let redirect = stored?.redirectURI ?? accounts.environment["EMJPM_REDIRECT_URI"] else {
-            throw GuichetError(.usage, "no redirect URI known: run `guichet login emjpm --redirect-uri …` once")
-        }
-        _ = try Login.loginEMJPM(store: accounts.store, profile: try accounts.profileName(for: "emjpm"), configuration: configuration,
-                                 redirectURI: redirect, openBrowser: true) { writeError($0) }
-        state.services[EMJPMCoreModule.serviceKey] = nil  // a fresh session reads the new pair
-        notice("eMJPM session renewed")
-    }
-
-    func emjpmRefreshes() -> Int {
-        guard let box = state.services[EMJPMCoreModule.serviceKey] as? EMJPMClientBox else { return 0 }
-        let session = box.client.session
-        return (try? blocking { await session.refreshes }) ?? 0
+    /// How a service asks during a re-login: this REPL's prompts.
+    var prompt: Prompt {
+        Prompt(secret: { Terminal.readSecret(prompt: $0) },
+               line: { [self] in self.readLine($0) },
+               notice: { [self] in self.notice($0) },
+               say: { writeError($0) })
     }
 
     // MARK: banner and completion
 
     func banner() -> String {
         var lines = [Runner.versionLine]
-        if let box = state.services[SandboxModule.serviceKey] as? SandboxBox {
-            lines.append("sandbox: \(box.server.baseURL) · ds démarche \(SandboxContract.mainDemarche) · emjpm (nothing here reaches a real service)")
+        let sandbox = state.appData[SandboxHandle.self]
+        if let sandbox {
+            let summaries = host.services.map(\.sandboxSummary).joined(separator: " · ")
+            lines.append("sandbox: \(sandbox.baseURL) · \(summaries) (nothing here reaches a real service)")
         }
         let accounts = Accounts.of(state)
-        if let profiles = try? accounts.store.load(), !profiles.isEmpty, state.services[SandboxModule.serviceKey] == nil {
+        if let profiles = try? accounts.store.load(), !profiles.isEmpty, sandbox == nil {
             let now = Date().timeIntervalSince1970
             for (name, profile) in profiles.sorted(by: { $0.key < $1.key }) {
-                var parts = ["\(name): \(profile.host)"]
-                if let who = profile.who { parts.append(who) }
-                if let expiry = profile.refreshExpiresAt ?? profile.expiresAt {
-                    parts.append(Login.describeExpiry(expiry, now: now, what: "session"))
-                }
-                lines.append(parts.joined(separator: " · "))
+                let details = service(named: profile.service)?.statusDetails(of: profile, now: now) ?? profile.who.map { [$0] } ?? []
+                lines.append((["\(name): \(profile.host)"] + details).joined(separator: " · "))
             }
-        } else if state.services[SandboxModule.serviceKey] == nil {
-            lines.append("not logged in: guichet login ds · guichet login emjpm (or guichet --sandbox to try)")
+        } else if sandbox == nil {
+            let logins = host.services.map { "guichet login \($0.name)" }.joined(separator: " · ")
+            lines.append("not logged in: \(logins) (or guichet --sandbox to try)")
         }
         lines.append("help() lists the modules · Tab completes · Ctrl-D leaves")
         return lines.joined(separator: "\n") + "\n"
@@ -353,7 +331,7 @@ struct History {
 
     static func defaultPath(environment: [String: String]) -> String {
         if let override = environment["GUICHET_HISTORY"], !override.isEmpty { return override }
-        let base = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.local/state")
+        let base = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (homeDirectory(environment: environment) + "/.local/state")
         return base + "/guichet/history"
     }
 

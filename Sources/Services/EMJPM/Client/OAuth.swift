@@ -149,7 +149,7 @@ public enum OAuth {
 ///   caller's cancellation (Ctrl-C) does not reach, and its answer is
 ///   stored whatever became of the caller; the process waits for it before
 ///   exiting (`RefreshFlights.waitForAll`).
-public actor OAuthSession {
+public actor OAuthSession: TokenSource {
     public let store: CredentialStore
     public let profileName: String
     public let configuration: EMJPMConfiguration
@@ -170,20 +170,20 @@ public actor OAuthSession {
         profileName == "emjpm" ? "`guichet login emjpm`" : "`guichet login emjpm --profile \(profileName)`"
     }
 
-    nonisolated func storedProfile() throws(GuichetError) -> StoredProfile {
+    nonisolated func storedProfile() throws(GuichetError) -> (StoredProfile, EMJPMCredential) {
         guard let profile = try store.profile(profileName), profile.service == "emjpm" else {
             throw GuichetError(.auth, "not logged in to eMJPM: run \(loginHint)", service: "emjpm")
         }
         guard profile.isFor(configuration.apiURL) else {
             throw GuichetError(.auth, "the eMJPM credentials of profile '\(profileName)' are for \(Origin.describe(profile.baseURL)), not \(Origin.describe(configuration.apiURL)): they are only sent to the host they were stored for. Log in to that host: \(loginHint) with EMJPM_AUTH_URL / EMJPM_API_URL set to it", service: "emjpm")
         }
-        return profile
+        return (profile, try profile.credential(EMJPMCredential.self))
     }
 
     /// A valid access token (refreshed first if it expires within five minutes).
     public func accessToken() async throws(GuichetError) -> Secret {
-        let profile = try storedProfile()
-        if let token = profile.token, (profile.expiresAt ?? 0) > Date().timeIntervalSince1970 + OAuthSession.margin {
+        let (_, credential) = try storedProfile()
+        if let token = credential.token, (credential.expiresAt ?? 0) > Date().timeIntervalSince1970 + OAuthSession.margin {
             return Secret(token)
         }
         return try await refresh(unless: nil)
@@ -220,33 +220,34 @@ public actor OAuthSession {
         let lock = try await store.lockWithoutBlocking()
         defer { lock.release() }
         let session = OAuthSession(store: store, profileName: profileName, configuration: configuration, transport: transport)
-        var profile = try session.storedProfile()
+        var (profile, credential) = try session.storedProfile()
         let now = Date().timeIntervalSince1970
-        if let token = profile.token, token != rejected, (profile.expiresAt ?? 0) > now + OAuthSession.margin {
+        if let token = credential.token, token != rejected, (credential.expiresAt ?? 0) > now + OAuthSession.margin {
             return Secret(token)
         }
-        guard let refreshToken = profile.refreshToken else {
+        guard let refreshToken = credential.refreshToken else {
             throw GuichetError(.auth, "the eMJPM session has no refresh token: run \(loginHint)", service: "emjpm")
         }
-        if let expiry = profile.refreshExpiresAt, expiry < now {
+        if let expiry = credential.refreshExpiresAt, expiry < now {
             throw GuichetError(.auth, "the eMJPM session has ended (its refresh token expired after two weeks): run \(loginHint)", service: "emjpm")
         }
         let pair: TokenPair
         do {
             await sent()
-            pair = try await OAuth.refresh(Secret(refreshToken), session.editor(profile), transport: transport)
+            pair = try await OAuth.refresh(Secret(refreshToken), session.editor(credential), transport: transport)
         } catch {
             // Rotated away by a guichet that did not take the lock: use its pair.
-            if let again = try? session.storedProfile(), again.refreshToken != refreshToken, let token = again.token,
+            if let (_, again) = try? session.storedProfile(), again.refreshToken != refreshToken, let token = again.token,
                (again.expiresAt ?? 0) > Date().timeIntervalSince1970 {
                 return Secret(token)
             }
             throw GuichetError(error.kind, "the eMJPM session has ended (\(error.message))", status: error.status, details: error.details, service: "emjpm")
         }
-        profile.token = pair.access.reveal()
-        profile.refreshToken = pair.refresh.reveal()
-        profile.expiresAt = pair.expiresAt
-        profile.refreshExpiresAt = pair.refreshExpiresAt
+        credential.token = pair.access.reveal()
+        credential.refreshToken = pair.refresh.reveal()
+        credential.expiresAt = pair.expiresAt
+        credential.refreshExpiresAt = pair.refreshExpiresAt
+        try profile.setCredential(credential)
         profile.savedAt = Date().timeIntervalSince1970
         var profiles = try store.load()
         profiles[profileName] = profile
@@ -256,10 +257,10 @@ public actor OAuthSession {
 
     /// The editor credentials a refresh sends: those configured for this
     /// host, else the profile's own.
-    nonisolated func editor(_ profile: StoredProfile) -> EMJPMConfiguration {
+    nonisolated func editor(_ credential: EMJPMCredential) -> EMJPMConfiguration {
         var client = configuration
-        if client.clientID == nil { client.clientID = profile.clientID }
-        if client.clientSecret == nil { client.clientSecret = profile.clientSecret.map(Secret.init) }
+        if client.clientID == nil { client.clientID = credential.clientID }
+        if client.clientSecret == nil { client.clientSecret = credential.clientSecret.map(Secret.init) }
         return client
     }
 }
