@@ -6,16 +6,17 @@ import Foundation
 import GuichetCore
 import Transport
 
-/// The eMJPM editor API (`/api/editors`, `/api/mandoline`), with the
-/// OAuth session's tokens: refreshed before they expire, and once more when
-/// the server answers 401.
+/// The eMJPM editor API (`/api/editors`, `/api/mandoline`), over the shared
+/// REST client, with the OAuth session's tokens: refreshed before they
+/// expire, and once more when the server answers 401.
 public final class EMJPMClient: Sendable {
     public let session: OAuthSession
-    let transport: HTTPTransport
+    let rest: RESTClient
 
     public init(session: OAuthSession, transport: HTTPTransport = .shared) {
         self.session = session
-        self.transport = transport
+        rest = RESTClient(baseURL: session.configuration.apiURL, service: "eMJPM",
+                          authentication: RefreshingBearer(source: session), errors: EMJPMClient.errors, transport: transport)
     }
 
     public var apiURL: String { session.configuration.apiURL }
@@ -26,71 +27,28 @@ public final class EMJPMClient: Sendable {
     public enum Method: String, Sendable { case GET, POST, PUT, DELETE }
 
     /// Sends a request and returns the JSON body of a 2xx answer; other
-    /// answers become errors of the common shape.
+    /// answers become errors of the common shape (see `errors`).
     /// `body` is JSON text.
     public func request(_ method: Method, _ path: String, query: [(String, String)] = [], body: [UInt8]? = nil) async throws(GuichetError) -> [UInt8] {
-        var url = apiURL + path
-        if !query.isEmpty {
-            url += "?" + query.map { "\(OAuth.formEncode($0.0))=\(OAuth.formEncode($0.1))" }.joined(separator: "&")
-        }
-        var token = try await session.accessToken()
-        var response = try await send(method, url, body, token)
-        if response.status == 401 {
-            // Rejected at the door: nothing ran, so a retry is safe.
-            token = try await session.refreshAfterRejection(of: token)
-            response = try await send(method, url, body, token)
-        }
-        try EMJPMClient.check(response, method: method, path: path)
-        return response.body
+        try await rest.send(HTTPRequest.Method(rawValue: method.rawValue)!, path, query: query, body: body).body
     }
 
-    func send(_ method: Method, _ url: String, _ body: [UInt8]?, _ token: Secret) async throws(GuichetError) -> HTTPResponse {
-        var headers = [("Accept", "application/json"), ("User-Agent", "guichet")]
-        if body != nil { headers.append(("Content-Type", "application/json")) }
-        return try await transport.send(HTTPRequest(
-            method: HTTPRequest.Method(rawValue: method.rawValue)!, url: url, headers: headers,
-            secretHeaders: [("Authorization", Secret("Bearer " + token.reveal()))],
-            body: body, idempotent: method == .GET))
-    }
-
-    /// eMJPM's error answers: express-validator lists, hand-written
-    /// `{errors: [{msg}]}`, batch `antenneErrors`/`tiErrors`, OAuth errors.
-    static func check(_ response: HTTPResponse, method: Method, path: String) throws(GuichetError) {
-        let status = response.status
-        guard !(200..<300).contains(status) else { return }
-        let answer = JSONValue.parse(response.body)
-        let operation = "\(method.rawValue) \(path)"
-        switch status {
-        case 401:
-            let description = answer?["error_description"]?.stringValue ?? "no valid access token"
-            throw GuichetError(.auth, "\(operation): eMJPM refused the session (\(description)): run `guichet login emjpm`", status: status, details: answer, service: "emjpm")
-        case 404:
-            throw GuichetError(.notFound, "\(operation): not found (or not one of your mesures)", status: status, details: answer)
-        case 429:
-            throw GuichetError(.rateLimited, "\(operation): eMJPM rate limit reached (360 requests per minute)", status: status, retryable: true)
-        case 400, 422:
-            let messages = validationMessages(answer)
-            throw GuichetError(.validation, "\(operation): " + (messages.isEmpty ? "HTTP \(status)" : messages.joined(separator: "; ")),
-                               status: status, details: answer)
-        default:
-            let message = answer?["error"]?.stringValue ?? "HTTP \(status)"
-            let failure = GuichetError(.http, "\(operation): \(message)", status: status, details: answer, retryable: status >= 500)
-            // A write that met a 5xx may have been applied all the same.
-            throw status >= 500 && method != .GET ? failure.landedMaybe() : failure
-        }
-    }
-
-    /// "param: msg" for each error, whichever list it came in.
-    static func validationMessages(_ answer: JSONValue?) -> [String] {
-        var messages: [String] = []
-        for key in ["errors", "antenneErrors", "tiErrors"] {
-            for entry in answer?[key]?.arrayValue ?? [] {
-                let text = entry["msg"]?.stringValue ?? entry["error"]?.stringValue ?? entry.jsonText
-                if let param = entry["param"]?.stringValue { messages.append("\(param): \(text)") } else { messages.append(text) }
-            }
-        }
-        return messages
-    }
+    /// eMJPM's error answers: express-validator lists (`errors`, and the
+    /// batch's `antenneErrors`/`tiErrors`, read "param: msg"), hand-written
+    /// `{error}` answers, OAuth's `error_description`.
+    static let errors: ErrorTable = {
+        let validation = ErrorTable.Reading.messages(["errors", "antenneErrors", "tiErrors"], text: ["msg", "error"], label: "param")
+        return ErrorTable(service: "emjpm", rules: [
+            .init(401, .auth, "{operation}: eMJPM refused the session ({server}): run `guichet login emjpm`",
+                  reading: [.field("error_description")], otherwise: "no valid access token", details: .answer, relogin: true),
+            .init(404, .notFound, "{operation}: not found (or not one of your mesures)", details: .answer),
+            .init(429, .rateLimited, "{operation}: eMJPM rate limit reached (360 requests per minute)", retryable: true),
+            .init(400, .validation, "{operation}: {server}", reading: [validation], otherwise: "HTTP {status}", details: .answer),
+            .init(422, .validation, "{operation}: {server}", reading: [validation], otherwise: "HTTP {status}", details: .answer),
+            .init(500...599, .http, "{operation}: {server}", reading: [.field("error")], otherwise: "HTTP {status}", details: .answer, retryable: true),
+        ], fallback: .init(0...999, .http, "{operation}: {server}", reading: [.field("error")], otherwise: "HTTP {status}",
+                           details: .answer, retryable: false))
+    }()
 }
 
 /// eMJPM's `numero_rg` rule: letters and digits only, uppercase, 8
