@@ -1,7 +1,15 @@
 import ArgumentParser
+import DSFake
+import EMJPMFake
 import Foundation
 import GuichetCore
 import Sandbox
+
+/// Every service's fake, in the order the banner lists them (the first
+/// takes the faults queued without a path).
+enum Registry {
+    static let fakes: [any SandboxFake.Type] = [DSFake.self, EMJPMFake.self]
+}
 
 /// `guichet-sandbox`: the fake services on loopback, as a program of their
 /// own. `guichet --sandbox` starts one for a script or the REPL;
@@ -34,26 +42,22 @@ struct SandboxProgram: ParsableCommand {
     var removeOnExit: String?
 
     func run() throws {
-        let environment = ProcessInfo.processInfo.environment
-        let count = dossiers ?? environment["GUICHET_SANDBOX_DOSSIERS"].flatMap(Int.init) ?? 300
-        let schemaPath = schema ?? environment["GUICHET_DS_SCHEMA"].flatMap { $0.isEmpty ? nil : $0 }
-        let sdl = try schemaPath.map { try String(contentsOfFile: $0, encoding: .utf8) }
-        let server = try blockingStart(SandboxServer.Options(dossiers: count, dsSchema: sdl, port: port))
+        // The options are the fakes' environment variables, given on the command line.
+        var environment = ProcessInfo.processInfo.environment
+        if let dossiers { environment["GUICHET_SANDBOX_DOSSIERS"] = String(dossiers) }
+        if let schema { environment["GUICHET_DS_SCHEMA"] = schema }
+        let server = try blockingStart(try Registry.fakes.map { try $0.init(environment: environment) })
         let text: String
         if machine {
             text = JSONValue.object([("url", .string(server.baseURL)), ("port", .int(server.port))]).jsonText + "\n"
         } else {
-            text = """
-                guichet sandbox listening on \(server.baseURL)
-                  DS_API_URL=\(server.dsEndpoint)
-                  DS_API_TOKEN=\(SandboxContract.DSTokens.admin)
-                  EMJPM_AUTH_URL=\(server.baseURL) EMJPM_API_URL=\(server.baseURL)
-                  EMJPM_CLIENT_ID=\(SandboxContract.EMJPMEditor.clientID) EMJPM_CLIENT_SECRET=\(SandboxContract.EMJPMEditor.clientSecret)
-                  EMJPM_REDIRECT_URI=\(SandboxContract.EMJPMEditor.redirectURIs[0])
-                  démarche \(SandboxContract.mainDemarche) (\(count) dossiers), démarche \(SandboxContract.smallDemarche)
-                Ctrl-C to stop.
-
-                """
+            var lines = ["guichet sandbox listening on \(server.baseURL)"]
+            for fake in server.fakes {
+                let variables = fake.environment(baseURL: server.baseURL).map { "\($0.name)=\($0.value)" }
+                lines.append("  \(fake.name): \(fake.summary)")
+                lines += variables.map { "    " + $0 }
+            }
+            text = (lines + ["Ctrl-C to stop.", ""]).joined(separator: "\n")
         }
         // Written at once (not buffered): whoever started us waits for it.
         FileHandle.standardOutput.write(Data(text.utf8))
@@ -81,11 +85,11 @@ struct SandboxProgram: ParsableCommand {
         rmdir(folder)
     }
 
-    func blockingStart(_ options: SandboxServer.Options) throws -> SandboxServer {
+    func blockingStart(_ fakes: [any SandboxFake]) throws -> SandboxServer {
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var outcome: Result<SandboxServer, any Error>?
         Task.detached {
-            do { outcome = .success(try await SandboxServer.start(options)) } catch { outcome = .failure(error) }
+            do { outcome = .success(try await SandboxServer.start(fakes, port: port)) } catch { outcome = .failure(error) }
             done.signal()
         }
         done.wait()

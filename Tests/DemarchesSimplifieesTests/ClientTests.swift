@@ -1,6 +1,7 @@
 import DemarchesSimplifiees
 import Foundation
 import GuichetCore
+import DSFake
 import Sandbox
 import Testing
 import Transport
@@ -12,7 +13,7 @@ let sandbox: SandboxServer = {
     let semaphore = DispatchSemaphore(value: 0)
     let box = Box<SandboxServer?>(nil)
     Task.detached {
-        box.value = try? await SandboxServer.start(.init(dossiers: 120, dsSchema: schema))
+        box.value = try? await SandboxServer.start([DSFake(dossiers: 120, schema: schema)])
         semaphore.signal()
     }
     semaphore.wait()
@@ -21,8 +22,8 @@ let sandbox: SandboxServer = {
 
 final class Box<T>: @unchecked Sendable { var value: T; init(_ value: T) { self.value = value } }
 
-func client(token: String = SandboxServer.DSTokens.admin, dryRun: Bool = false) -> DSClient {
-    DSClient(configuration: DSConfiguration(endpoint: sandbox.dsEndpoint, token: Secret(token), tokenOrigin: "test", dryRun: dryRun))
+func client(token: String = DSSandboxContract.Tokens.admin, dryRun: Bool = false) -> DSClient {
+    DSClient(configuration: DSConfiguration(endpoint: DSSandboxContract.endpoint(onSandbox: sandbox.baseURL), token: Secret(token), tokenOrigin: "test", dryRun: dryRun))
 }
 
 /// POSTs to the sandbox's admin API.
@@ -49,12 +50,12 @@ struct ClientTests {
         #expect(dossier.number == 100_001)
         #expect(dossier.id == DSID.dossier(100_001))
         #expect(!dossier.champs.isEmpty)
-        let demarche = try await c.demarche(SandboxServer.mainDemarche)
+        let demarche = try await c.demarche(DSSandboxContract.mainDemarche)
         #expect(demarche.groupeInstructeurs.map(\.label) == ["Paris", "Lyon", "Marseille"])
         var seen: Set<Int> = []
         var cursor: String?
         repeat {
-            let page = try await c.dossiers(demarche: SandboxServer.mainDemarche, first: 50, after: cursor)
+            let page = try await c.dossiers(demarche: DSSandboxContract.mainDemarche, first: 50, after: cursor)
             for d in page.dossiers { #expect(seen.insert(d.number).inserted, "no dossier twice") }
             cursor = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : nil
         } while cursor != nil
@@ -64,7 +65,7 @@ struct ClientTests {
     @Test("decisions with a justificatif: upload, PUT with the returned headers, accept; a second accept fails in French")
     func acceptWithJustificatif() async throws {
         let c = client()
-        let page = try await c.dossiers(demarche: SandboxServer.mainDemarche, state: .enInstruction)
+        let page = try await c.dossiers(demarche: DSSandboxContract.mainDemarche, state: .enInstruction)
         let dossier = try #require(page.dossiers.first { $0.groupeInstructeur.instructeurs.contains { $0.email == "camille.martin@sandbox.gouv.fr" } })
         let instructeur = dossier.groupeInstructeur.instructeurs.first { $0.email == "camille.martin@sandbox.gouv.fr" }!
         let path = NSTemporaryDirectory() + "justificatif-\(getpid()).pdf"
@@ -99,17 +100,17 @@ struct ClientTests {
         func failure(_ token: String) async -> GuichetError? {
             do { _ = try await client(token: token).dossier(100_001); return nil } catch { return error }
         }
-        let expired = await failure(SandboxServer.DSTokens.expired)
+        let expired = await failure(DSSandboxContract.Tokens.expired)
         #expect(expired?.kind == .auth && expired?.status == 401 && expired?.message.contains("expired") == true)
         let invalid = await failure("not-a-token")
         #expect(invalid?.kind == .auth && invalid?.status == 403)
-        let network = await failure(SandboxServer.DSTokens.otherNetwork)
+        let network = await failure(DSSandboxContract.Tokens.otherNetwork)
         #expect(network?.kind == .auth && network?.message.contains("pinned to the first network") == true)
-        let scoped = await failure(SandboxServer.DSTokens.scoped)
+        let scoped = await failure(DSSandboxContract.Tokens.scoped)
         #expect(scoped?.kind == .auth && scoped?.message.contains("outside the token's scope") == true)
         let dossier = try await client().dossier(100_003)
         do {
-            _ = try await client(token: SandboxServer.DSTokens.readOnly).mutate(.dossierPasserEnInstruction, input: [
+            _ = try await client(token: DSSandboxContract.Tokens.readOnly).mutate(.dossierPasserEnInstruction, input: [
                 ("dossierId", .string(dossier.id)), ("instructeurId", .string(dossier.groupeInstructeur.instructeurs[0].id))])
             Issue.record("a read-only token mutated")
         } catch {
@@ -139,7 +140,7 @@ struct ClientTests {
 
     @Test("a mutation that may have reached the server is never sent twice")
     func mutationsNotRetried() async throws {
-        let dossier = try await client().dossiers(demarche: SandboxServer.mainDemarche, state: .enConstruction).dossiers[0]
+        let dossier = try await client().dossiers(demarche: DSSandboxContract.mainDemarche, state: .enConstruction).dossiers[0]
         let before = requests("dossierPasserEnInstruction")
         try await fault("reset")
         do {

@@ -1,6 +1,6 @@
 import DemarchesSimplifiees
 import Foundation
-import Sandbox
+import DSFake
 import Testing
 
 /// The published schema, when this checkout sits next to the project's
@@ -23,7 +23,7 @@ struct DocumentsTests {
 
     @Test("every document is valid against the sandbox's subset", arguments: DSOperation.allCases)
     func validAgainstSubset(operation: DSOperation) throws {
-        let graphQL = try SandboxGraphQL(sdl: SandboxServer.dsSubsetSchema)
+        let graphQL = try SandboxGraphQL(sdl: DSFake.subsetSchema)
         #expect(graphQL.validationErrors(operation.document) == [])
     }
 }

@@ -1,6 +1,7 @@
 import DemarchesSimplifiees
 import Foundation
 import GuichetCore
+import DSFake
 import Sandbox
 import Testing
 import Transport
@@ -8,7 +9,7 @@ import Transport
 /// A sandbox of its own: faults are queued per server, and the other
 /// suites must not consume ours (nor we theirs). Started by a task that
 /// tests await (never a blocked thread: the tests run in parallel).
-let matrixSandboxStart = Task.detached { try await SandboxServer.start(.init(dossiers: 30)) }
+let matrixSandboxStart = Task.detached { try await SandboxServer.start([DSFake(dossiers: 30)]) }
 
 func matrixSandbox() async throws -> SandboxServer { try await matrixSandboxStart.value }
 
@@ -18,8 +19,8 @@ let matrixTransport = HTTPTransport(timeoutSeconds: 1, policy: RetryPolicy(attem
 
 func matrixClient(endpoint: String? = nil) async throws -> DSClient {
     var address = endpoint ?? ""
-    if endpoint == nil { address = try await matrixSandbox().dsEndpoint }
-    return DSClient(configuration: DSConfiguration(endpoint: address, token: Secret(SandboxServer.DSTokens.admin), tokenOrigin: "test"),
+    if endpoint == nil { address = DSSandboxContract.endpoint(onSandbox: try await matrixSandbox().baseURL) }
+    return DSClient(configuration: DSConfiguration(endpoint: address, token: Secret(DSSandboxContract.Tokens.admin), tokenOrigin: "test"),
              transport: matrixTransport, dryRunSink: { _ in })
 }
 
@@ -91,7 +92,7 @@ struct FaultMatrixTests {
         repeat {
             page += 1
             if page == 2 { try await inject(Self.fault(name), path: "/api/v2/graphql") }
-            let answer = try await c.dossiers(demarche: SandboxServer.mainDemarche, first: 8, after: cursor)
+            let answer = try await c.dossiers(demarche: DSSandboxContract.mainDemarche, first: 8, after: cursor)
             seen += answer.dossiers.map(\.number)
             cursor = answer.pageInfo.hasNextPage ? answer.pageInfo.endCursor : nil
         } while cursor != nil
@@ -173,14 +174,14 @@ struct FaultMatrixTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let applied = { server.requests.filter { $0.executed && $0.operationName == "dossierBasculeSuivi" }.count }
         let before = applied()
-        try await matrixAdmin("/__sandbox/ds/expire-token", .object([("token", .string(SandboxServer.DSTokens.admin))]))
+        try await matrixAdmin("/__sandbox/ds/expire-token", .object([("token", .string(DSSandboxContract.Tokens.admin))]))
         func expectAuth(_ what: String, _ call: () async throws(GuichetError) -> Void) async {
             do { try await call(); Issue.record("\(what) worked with an expired token") } catch {
                 #expect(error.kind == .auth && error.service == "ds" && error.mayHaveLanded == nil, "\(what): \(error)")
             }
         }
         await expectAuth("read") { () async throws(GuichetError) in _ = try await c.dossier(100_001) }
-        await expectAuth("walk") { () async throws(GuichetError) in _ = try await c.dossiers(demarche: SandboxServer.mainDemarche, first: 8) }
+        await expectAuth("walk") { () async throws(GuichetError) in _ = try await c.dossiers(demarche: DSSandboxContract.mainDemarche, first: 8) }
         await expectAuth("mutation") { () async throws(GuichetError) in
             _ = try await c.mutate(.dossierBasculeSuivi, input: [
                 ("dossierId", .string(dossier.id)), ("follow", .bool(true)),

@@ -1,6 +1,6 @@
 import Foundation
 import GraphQL
-import Sandbox
+import DSFake
 import Testing
 
 /// The sandbox serves its own subset of the démarches-simplifiées schema
@@ -11,7 +11,7 @@ import Testing
 struct SubsetSchemaTests {
     @Test("agrees with the published schema", .enabled(if: realSchemaPath != nil, "the published schema is not next to this checkout"))
     func agrees() throws {
-        let subset = try SandboxGraphQL(sdl: SandboxServer.dsSubsetSchema).schema
+        let subset = try SandboxGraphQL(sdl: DSFake.subsetSchema).schema
         let real = try SandboxGraphQL(sdl: String(contentsOfFile: realSchemaPath!, encoding: .utf8)).schema
         var problems: [String] = []
         for (name, type) in subset.typeMap where !name.hasPrefix("__") {

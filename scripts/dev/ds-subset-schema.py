@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Prints the subset of the démarches-simplifiées schema the sandbox serves.
 
-  python3 scripts/dev/ds-subset-schema.py path/to/schema.graphql > Sources/Sandbox/Resources/ds-sandbox.graphql
+  python3 scripts/dev/ds-subset-schema.py path/to/schema.graphql > Sources/Services/DS/Fake/Resources/ds-sandbox.graphql
 
 Keeps the types below; drops every field or argument whose type is not kept.
 (The test suite checks that the result agrees with the real schema.)"""

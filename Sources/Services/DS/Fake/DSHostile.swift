@@ -1,4 +1,3 @@
-import Foundation
 import GuichetCore
 import Synchronization
 
@@ -26,20 +25,23 @@ final class Hostility: Sendable {
 
     /// Replaces the rules from an admin request's body; false if it is not
     /// understood.
-    func configure(_ body: Data) -> Bool {
-        guard let object = (try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])) as? [String: Any] else { return false }
-        var parsed: [Rule] = []
+    func configure(_ body: JSONValue) -> Bool {
         // A Lua table encodes as a JSON object when it has no list part.
-        let list = object["rules"] as? [Any] ?? ((object["rules"] as? [String: Any])?.isEmpty == true ? [] : nil)
+        let list: [JSONValue]?
+        switch body["rules"] {
+        case .array(let items): list = items
+        case .object(let fields) where fields.isEmpty: list = []
+        default: list = nil
+        }
         guard let list else { return false }
-        for item in list {
-            guard let spec = item as? [String: Any], let field = spec["field"] as? String else { return false }
-            var values: [JSONValue] = []
-            if let many = spec["values"] as? [Any] { values = many.map(JSONValue.init(foundation:)) }
-            if let one = spec["value"] { values.append(JSONValue(foundation: one)) }
-            let remove = spec["remove"] as? Bool ?? false
+        var parsed: [Rule] = []
+        for spec in list {
+            guard let field = spec["field"]?.stringValue else { return false }
+            var values = spec["values"]?.arrayValue ?? []
+            if let one = spec["value"] { values.append(one) }
+            let remove = spec["remove"]?.boolValue ?? false
             guard remove || !values.isEmpty else { return false }
-            parsed.append(Rule(field: field, values: values, remove: remove, operation: spec["operation"] as? String))
+            parsed.append(Rule(field: field, values: values, remove: remove, operation: spec["operation"]?.stringValue))
         }
         rules.withLock { $0 = parsed }
         return true

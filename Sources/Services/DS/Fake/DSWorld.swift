@@ -1,4 +1,5 @@
 import Crypto
+import DemarchesSimplifiees
 import Foundation
 import GuichetCore
 
@@ -113,10 +114,10 @@ final class DSWorld: @unchecked Sendable {  // every access holds `lock`
     // MARK: seeding
 
     /// Tokens the sandbox knows, by what they let you test.
-    typealias SeedTokens = SandboxContract.DSTokens
+    typealias SeedTokens = DSSandboxContract.Tokens
 
-    static let mainDemarche = SandboxContract.mainDemarche
-    static let smallDemarche = SandboxContract.smallDemarche
+    static let mainDemarche = DSSandboxContract.mainDemarche
+    static let smallDemarche = DSSandboxContract.smallDemarche
 
     let dossierCount: Int
 

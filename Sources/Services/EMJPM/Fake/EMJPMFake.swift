@@ -1,18 +1,23 @@
+import EMJPM
 import Foundation
 import GuichetCore
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Sandbox
 import Synchronization
 
 /// The fake eMJPM: the authorization page (auto-approving, or denying on
 /// request), the OAuth2 token endpoint with both grants, rotation and the
-/// real error bodies, and the editor API over seeded mesures.
-final class EMJPMService: Sendable {
-    /// The editor the sandbox knows.
-    static let clientID = SandboxContract.EMJPMEditor.clientID
-    static let clientSecret = SandboxContract.EMJPMEditor.clientSecret
-    static let redirectURIs = SandboxContract.EMJPMEditor.redirectURIs
+/// real error bodies, and the editor API over seeded mesures. The editor it
+/// knows is in `EMJPMSandboxContract`.
+public final class EMJPMFake: SandboxFake {
+    public let name = "emjpm"
+    public let faultPaths = ["/api/editors", "/api/oauth"]
+
+    static let clientID = EMJPMSandboxContract.clientID
+    static let clientSecret = EMJPMSandboxContract.clientSecret
+    static let redirectURIs = EMJPMSandboxContract.redirectURIs
 
     struct User: Sendable { var id: Int; var email: String; var nom: String; var prenom: String; var type: String }
     struct Tokens: Sendable { var user: Int; var access: String; var refresh: String; var accessExpires: Date; var refreshExpires: Date }
@@ -33,8 +38,10 @@ final class EMJPMService: Sendable {
         var refreshes = 0
     }
 
-    let state = Mutex(State())
-    let faults: Faults
+    let state = Mutex(EMJPMFake.seeded())
+    /// The harness of the server the fake is registered on.
+    private let slot = HarnessSlot()
+    var harness: SandboxHarness { slot.harness }
 
     static let tribunaux: [JSONValue] = [
         .object([("nom", .string("Tribunal judiciaire de Paris")), ("siret", .string("17750111100013")), ("adresse", .string("Parvis du Tribunal de Paris")),
@@ -47,34 +54,56 @@ final class EMJPMService: Sendable {
         .object([("id", .int(12)), ("nom", .string("Antenne de Créteil")), ("adresse", .string("4 avenue du Général-de-Gaulle")), ("code_postal", .string("94000")), ("ville", .string("Créteil"))]),
     ]
 
-    init(faults: Faults) {
-        self.faults = faults
-        state.withLock { state in
-            state.users[1] = User(id: 1, email: "service@sandbox-emjpm.fr", nom: "Association Tutélaire", prenom: "", type: "service")
-            state.users[2] = User(id: 2, email: "direction@sandbox-emjpm.fr", nom: "Direction", prenom: "Régionale", type: "direction")
-            let statuses = ["en_cours", "en_cours", "en_attente", "eteinte"]
-            for i in 0..<24 {
-                let id = 1000 + i
-                let status = statuses[i % statuses.count]
-                state.mesures[id] = .object([
-                    ("id", .int(id)), ("numero_rg", .string(NumeroRGRule.normalize("RG\(2400 + i)"))), ("numero_dossier", .string("D-\(i)")),
-                    ("annee_naissance", .int(1940 + i)), ("civilite", .string(i % 2 == 0 ? "madame" : "monsieur")),
-                    ("date_nomination", .string("2023-0\(1 + i % 9)-15")), ("date_premier_mesure", .string("2022-06-01")),
-                    ("date_fin_mesure", status == "eteinte" ? .string("2024-01-31") : .null),
-                    ("status", .string(status)), ("tribunal_siret", .string("17750111100013")),
-                    ("antenne_id", .int(11)), ("editor_id", .null), ("created_at", .string("2023-01-01T10:00:00.000Z")),
-                    ("etats", .array([.object([("date_changement_etat", .string("2023-09-01")), ("nature_mesure", .string("curatelle_renforcee")),
-                                               ("champ_mesure", .string("protection_bien_personne")), ("lieu_vie", .string("domicile")),
-                                               ("pays", .string("FR")), ("code_postal", .string("75011")), ("ville", .string("Paris"))])])),
-                    ("ressources", .array([.object([("annee", .int(2023)), ("niveau_ressource", .int(900 + i)), ("prestations_sociales", .array([.string("AAH")]))])])),
-                ])
-                state.owner[id] = 1
-            }
+    public init() {}
+
+    /// The fake takes nothing from the environment.
+    public convenience init(environment: [String: String]) {
+        self.init()
+    }
+
+    public func reset() {
+        state.withLock { $0 = EMJPMFake.seeded() }
+    }
+
+    public func environment(baseURL: String) -> [(name: String, value: String)] {
+        [("EMJPM_AUTH_URL", EMJPMSandboxContract.authURL(onSandbox: baseURL)), ("EMJPM_API_URL", EMJPMSandboxContract.apiURL(onSandbox: baseURL)),
+         ("EMJPM_CLIENT_ID", EMJPMSandboxContract.clientID), ("EMJPM_CLIENT_SECRET", EMJPMSandboxContract.clientSecret),
+         ("EMJPM_REDIRECT_URI", EMJPMSandboxContract.redirectURIs[0])]
+    }
+
+    public var summary: String { "mesures of \(EMJPMSandboxContract.user)" }
+
+    /// Token exchanges and refreshes the token endpoint has served.
+    public var stats: (exchanges: Int, refreshes: Int) { state.withLock { ($0.exchanges, $0.refreshes) } }
+
+    /// Two users (a service, a direction) and the service's mesures.
+    static func seeded() -> State {
+        var state = State()
+        state.users[1] = User(id: 1, email: EMJPMSandboxContract.user, nom: "Association Tutélaire", prenom: "", type: "service")
+        state.users[2] = User(id: 2, email: "direction@sandbox-emjpm.fr", nom: "Direction", prenom: "Régionale", type: "direction")
+        let statuses = ["en_cours", "en_cours", "en_attente", "eteinte"]
+        for i in 0..<24 {
+            let id = 1000 + i
+            let status = statuses[i % statuses.count]
+            state.mesures[id] = .object([
+                ("id", .int(id)), ("numero_rg", .string(NumeroRGRule.normalize("RG\(2400 + i)"))), ("numero_dossier", .string("D-\(i)")),
+                ("annee_naissance", .int(1940 + i)), ("civilite", .string(i % 2 == 0 ? "madame" : "monsieur")),
+                ("date_nomination", .string("2023-0\(1 + i % 9)-15")), ("date_premier_mesure", .string("2022-06-01")),
+                ("date_fin_mesure", status == "eteinte" ? .string("2024-01-31") : .null),
+                ("status", .string(status)), ("tribunal_siret", .string("17750111100013")),
+                ("antenne_id", .int(11)), ("editor_id", .null), ("created_at", .string("2023-01-01T10:00:00.000Z")),
+                ("etats", .array([.object([("date_changement_etat", .string("2023-09-01")), ("nature_mesure", .string("curatelle_renforcee")),
+                                           ("champ_mesure", .string("protection_bien_personne")), ("lieu_vie", .string("domicile")),
+                                           ("pays", .string("FR")), ("code_postal", .string("75011")), ("ville", .string("Paris"))])])),
+                ("ressources", .array([.object([("annee", .int(2023)), ("niveau_ressource", .int(900 + i)), ("prestations_sociales", .array([.string("AAH")]))])])),
+            ])
+            state.owner[id] = 1
         }
+        return state
     }
 
     func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: value.serialized())))
+        SandboxResponse.json(status, value)
     }
 
     func oauthError(_ status: HTTPResponse.Status, _ error: String, _ description: String) -> Response {
@@ -94,20 +123,21 @@ final class EMJPMService: Sendable {
         return fields
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    public func register(on router: Router<BasicRequestContext>, harness: SandboxHarness) {
+        slot.attach(harness)
         // The authorization page: the sandbox's user approves at once (or refuses, when told to).
         router.get("/application/authorization") { request, _ -> Response in
             let query = request.uri.queryParameters
-            guard query["client_id"].map(String.init) == EMJPMService.clientID else {
-                return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: "Invalid client: client is invalid")))
+            guard query["client_id"].map(String.init) == EMJPMFake.clientID else {
+                return SandboxResponse.text(.badRequest, "Invalid client: client is invalid")
             }
-            guard let redirect = query["redirect_uri"].map(String.init), EMJPMService.redirectURIs.contains(redirect) else {
-                return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: "Invalid client: redirect_uri does not match client value")))
+            guard let redirect = query["redirect_uri"].map(String.init), EMJPMFake.redirectURIs.contains(redirect) else {
+                return SandboxResponse.text(.badRequest, "Invalid client: redirect_uri does not match client value")
             }
             let stateParameter = query["state"].map(String.init) ?? ""
             let (deny, code): (Bool, String) = self.state.withLock { state in
                 if state.denyNext { state.denyNext = false; return (true, "") }
-                let code = EMJPMService.randomToken()
+                let code = EMJPMFake.randomToken()
                 state.codes[code] = Code(user: state.nextUser, redirectURI: redirect, expires: Date().addingTimeInterval(300))
                 return (false, code)
             }
@@ -119,23 +149,23 @@ final class EMJPMService: Sendable {
 
         router.post("/api/oauth/token") { request, _ -> Response in
             var request = request
-            self.faults.record(.init(method: "POST", path: "/api/oauth/token", operationName: nil, hadAuthorization: false, rejected: []))
-            let fault = self.faults.take("/api/oauth")
+            self.harness.requests.record(.init(method: "POST", path: "/api/oauth/token", hadAuthorization: false))
+            let fault = self.harness.faults.take("/api/oauth")
             // A slow token endpoint: the request is logged, the answer (and the rotation) comes later.
             if case .slow(let seconds) = fault { try await Task.sleep(nanoseconds: UInt64(seconds * 1e9)) }
-            if let answer = await self.faults.response(for: fault) { return answer }
+            if let answer = self.harness.faults.answer(for: fault) { return answer }
             guard request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true else {
                 return self.oauthError(.badRequest, "invalid_request", "Invalid request: content must be application/x-www-form-urlencoded")
             }
             let body = String(buffer: try await request.collectBody(upTo: 1 << 16))
-            let fields = EMJPMService.formFields(body)
-            guard fields["client_id"] == EMJPMService.clientID else {
+            let fields = EMJPMFake.formFields(body)
+            guard fields["client_id"] == EMJPMFake.clientID else {
                 return self.oauthError(.badRequest, "invalid_client", "Invalid client: client is invalid")
             }
             guard let secret = fields["client_secret"] else {
                 return self.oauthError(.badRequest, "invalid_client", "Invalid client: cannot retrieve client credentials")
             }
-            guard secret == EMJPMService.clientSecret else {
+            guard secret == EMJPMFake.clientSecret else {
                 return self.oauthError(.badRequest, "invalid_client", "Invalid client: client is invalid")
             }
             return self.state.withLock { state -> Response in
@@ -168,7 +198,7 @@ final class EMJPMService: Sendable {
                 }
                 // saveToken: every earlier token of this editor and user dies now.
                 state.tokens.removeAll { $0.user == user }
-                let tokens = Tokens(user: user, access: "emjpm-access-" + EMJPMService.randomToken(), refresh: "emjpm-refresh-" + EMJPMService.randomToken(),
+                let tokens = Tokens(user: user, access: "emjpm-access-" + EMJPMFake.randomToken(), refresh: "emjpm-refresh-" + EMJPMFake.randomToken(),
                                     accessExpires: now.addingTimeInterval(state.accessLifetime), refreshExpires: now.addingTimeInterval(state.refreshLifetime))
                 state.tokens.append(tokens)
                 return self.json(.ok, .object([("access_token", .string(tokens.access)), ("token_type", .string("Bearer")),
@@ -192,7 +222,7 @@ final class EMJPMService: Sendable {
         } }
         api.post("editors/mesures") { request, _ in try await self.writing(request) { user, state, body in
             let strict = body["strictNumeroRG"]?.boolValue ?? false
-            if let errors = EMJPMService.validate(body, path: "") { return self.json(.unprocessableContent, errors) }
+            if let errors = EMJPMFake.validate(body, path: "") { return self.json(.unprocessableContent, errors) }
             let saved = self.save(body, id: nil, user: user, state: &state)
             if strict, let rg = body["numero_rg"]?.stringValue, !NumeroRGRule.isValid(rg) {
                 // Upstream answers 422 and saves the mesure anyway.
@@ -202,7 +232,7 @@ final class EMJPMService: Sendable {
         } }
         api.put("editors/mesures/{id}") { request, context in try await self.writing(request) { user, state, body in
             guard let id = context.parameters.get("id").flatMap(Int.init), state.owner[id] == user.id else { return Response(status: .notFound) }
-            if let errors = EMJPMService.validate(body, path: "") { return self.json(.unprocessableContent, errors) }
+            if let errors = EMJPMFake.validate(body, path: "") { return self.json(.unprocessableContent, errors) }
             return self.json(.created, self.save(body, id: id, user: user, state: &state))
         } }
         api.post("editors/mesures/batch") { request, _ in try await self.writing(request) { user, state, body in
@@ -211,7 +241,7 @@ final class EMJPMService: Sendable {
                 return self.json(.unprocessableContent, .object([("errors", .array([.object([("msg", .string("The number of mesures must be <= 1000"))])]))]))
             }
             for (i, mesure) in mesures.enumerated() {
-                if let errors = EMJPMService.validate(mesure, path: "mesures[\(i)].") { return self.json(.unprocessableContent, errors) }
+                if let errors = EMJPMFake.validate(mesure, path: "mesures[\(i)].") { return self.json(.unprocessableContent, errors) }
             }
             let saved = mesures.map { self.save($0, id: nil, user: user, state: &state) }
             return self.json(.created, .object([("mesures", .array(saved))]))
@@ -231,10 +261,10 @@ final class EMJPMService: Sendable {
             return self.json(.ok, .object([("affected_rows", .int(mine.count))]))
         } }
         api.get("editors/service-antennes") { request, _ in try await self.authorized(request) { _, _ in
-            self.json(.ok, .object([("antennes", .array(EMJPMService.antennes))]))
+            self.json(.ok, .object([("antennes", .array(EMJPMFake.antennes))]))
         } }
         api.get("editors/tribunaux") { request, _ in try await self.authorized(request) { _, _ in
-            self.json(.ok, .object([("tribunaux", .array(EMJPMService.tribunaux))]))
+            self.json(.ok, .object([("tribunaux", .array(EMJPMFake.tribunaux))]))
         } }
         api.get("mandoline/user") { request, _ in try await self.authorized(request) { user, state in
             var fields: [(String, JSONValue)] = [("id", .int(user.id)), ("email", .string(user.email)), ("nom", .string(user.nom)),
@@ -277,16 +307,16 @@ final class EMJPMService: Sendable {
             return Response(status: .noContent)
         }
         router.get("/__sandbox/emjpm/stats") { _, _ -> Response in
-            let (exchanges, refreshes) = self.state.withLock { ($0.exchanges, $0.refreshes) }
+            let (exchanges, refreshes) = self.stats
             return self.json(.ok, .object([("exchanges", .int(exchanges)), ("refreshes", .int(refreshes))]))
         }
     }
 
     /// Bearer authentication as oauth2-server does it.
     func authorized(_ request: Request, _ body: (User, inout State) -> Response) async throws -> Response {
-        faults.record(.init(method: request.method.rawValue, path: request.uri.path, operationName: nil,
-                            hadAuthorization: request.headers[.authorization] != nil, rejected: []))
-        if let answer = await faults.response(for: faults.take("/api/editors")) { return answer }
+        harness.requests.record(.init(method: request.method.rawValue, path: request.uri.path,
+                                      hadAuthorization: request.headers[.authorization] != nil))
+        if let answer = harness.faults.answer(for: harness.faults.take("/api/editors")) { return answer }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"Service\""])
         }

@@ -1,20 +1,27 @@
 import Crypto
+import DemarchesSimplifiees
 import Foundation
 import GuichetCore
 import HTTPTypes
 import Hummingbird
-import Logging
 import NIOCore
+import Sandbox
 import Synchronization
 
-/// The démarches-simplifiées routes: `POST /api/v2/graphql` as the real
-/// server answers it (auth, rate limit, validation, errors), the object
-/// storage behind direct uploads and file URLs, and admin routes to expire
-/// tokens and URLs.
-final class DSService: Sendable {
+/// The fake démarches-simplifiées: `POST /api/v2/graphql` as the real
+/// server answers it (auth, rate limit, validation against a schema,
+/// errors), the object storage behind direct uploads and file URLs, and
+/// admin routes to expire tokens and URLs. What it seeds and accepts is in
+/// `DSSandboxContract`.
+public final class DSFake: SandboxFake {
+    public let name = "ds"
+    public let faultPaths = [DSSandboxContract.graphQLPath, "/storage", "/storage/uploads", "/storage/files"]
+
     let world: DSWorld
     let graphQL: SandboxGraphQL
-    let faults: Faults
+    /// The harness of the server the fake is registered on.
+    private let slot = HarnessSlot()
+    var harness: SandboxHarness { slot.harness }
     /// Rewrites answers when the sandbox plays a hostile server (DSHostile.swift).
     let hostility = Hostility()
     let storageURL = Mutex("http://127.0.0.1")
@@ -22,20 +29,46 @@ final class DSService: Sendable {
     let rateLimit = Mutex(400)
     let window = Mutex<(start: Date, counts: [String: Int])>((Date(), [:]))
 
-    init(options: SandboxServer.Options, faults: Faults) throws {
-        world = DSWorld(dossierCount: options.dossiers)
-        graphQL = try SandboxGraphQL(sdl: options.dsSchema)
-        self.faults = faults
+    /// The subset of the démarches-simplifiées schema the fake serves (a
+    /// test checks that it agrees with the real schema).
+    public static var subsetSchema: String { String(decoding: PackageResources.ds_sandbox_graphql, as: UTF8.self) }
+
+    /// A fake whose main démarche holds `dossiers` dossiers, validating
+    /// documents against `schema` (SDL; the published schema in guichet's
+    /// tests), or against its own subset.
+    public init(dossiers: Int = 300, schema: String? = nil) throws {
+        world = DSWorld(dossierCount: dossiers)
+        graphQL = try SandboxGraphQL(sdl: schema ?? DSFake.subsetSchema)
     }
 
-    func json(_ status: HTTPResponse.Status, _ value: JSONValue, headers: HTTPFields = [:]) -> Response {
-        var headers = headers
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: value.serialized())))
+    /// GUICHET_SANDBOX_DOSSIERS (default 300) and GUICHET_DS_SCHEMA (the
+    /// path of an SDL file), as `guichet-sandbox` reads them.
+    public convenience init(environment: [String: String]) throws {
+        let dossiers = environment["GUICHET_SANDBOX_DOSSIERS"].flatMap(Int.init) ?? 300
+        let schema = try environment["GUICHET_DS_SCHEMA"].flatMap { $0.isEmpty ? nil : $0 }
+            .map { try String(contentsOfFile: $0, encoding: .utf8) }
+        try self.init(dossiers: dossiers, schema: schema)
+    }
+
+    public func started(at baseURL: String) {
+        storageURL.withLock { $0 = baseURL }
+    }
+
+    public func reset() {
+        let fresh = DSWorld(dossierCount: world.dossierCount)
+        world.lock.withLock { world.reset(to: fresh) }
+    }
+
+    public func environment(baseURL: String) -> [(name: String, value: String)] {
+        [("DS_API_URL", DSSandboxContract.endpoint(onSandbox: baseURL)), ("DS_API_TOKEN", DSSandboxContract.Tokens.admin)]
+    }
+
+    public var summary: String {
+        "démarche \(DSSandboxContract.mainDemarche) (\(world.dossierCount) dossiers), démarche \(DSSandboxContract.smallDemarche)"
     }
 
     func error(_ status: HTTPResponse.Status, _ message: String, code: String) -> Response {
-        json(status, .object([("errors", .array([.object([("message", .string(message)), ("extensions", .object([("code", .string(code))]))])])), ("data", .null)]))
+        SandboxResponse.json(status, .object([("errors", .array([.object([("message", .string(message)), ("extensions", .object([("code", .string(code))]))])])), ("data", .null)]))
     }
 
     /// `Bearer x`, `Bearer token=x` and `Token token="x"`, as Rails parses them.
@@ -58,39 +91,35 @@ final class DSService: Sendable {
             return (window.counts[key]!, window.start.addingTimeInterval(60))
         }
         guard count > limit else { return nil }
-        let retry = max(1, Int(reset.timeIntervalSinceNow.rounded(.up)))
-        return Response(status: .tooManyRequests,
-                        headers: [.retryAfter: String(retry), HTTPField.Name("RateLimit-Remaining")!: "0",
-                                  HTTPField.Name("RateLimit-Reset")!: String(Int(reset.timeIntervalSince1970)), .contentType: "text/plain"],
-                        body: .init(byteBuffer: ByteBuffer(string: "Calm down, cowboy! You're making too many requests.\n")))
+        return SandboxResponse.tooManyRequests(retryAfter: max(1, Int(reset.timeIntervalSinceNow.rounded(.up))),
+                                               resetsAt: Int(reset.timeIntervalSince1970))
     }
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.post("/api/v2/graphql") { request, _ in try await self.graphQLRoute(request) }
+    public func register(on router: Router<BasicRequestContext>, harness: SandboxHarness) {
+        slot.attach(harness)
+        router.post(RouterPath(DSSandboxContract.graphQLPath)) { request, _ in try await self.graphQLRoute(request) }
         router.put("/storage/uploads/{key}") { request, context in try await self.uploadRoute(request, key: context.parameters.get("key") ?? "") }
         router.get("/storage/files/{key}") { request, context in try await self.fileRoute(request, key: context.parameters.get("key") ?? "") }
         // Admin: expire a token (or every token), expire every file URL issued so far, change the rate limit.
         router.post("/__sandbox/ds/expire-token") { request, _ -> Response in
             var request = request
-            let body = try await request.collectBody(upTo: 1 << 16)
-            let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+            let object = try await request.collectJSON(upTo: 1 << 16) ?? .object([])
             self.world.lock.withLock {
-                for key in self.world.tokens.keys where object["token"] == nil || object["token"] as? String == key {
+                for key in self.world.tokens.keys where object["token"] == nil || object["token"]?.stringValue == key {
                     self.world.tokens[key]!.expired = true
                 }
             }
             return Response(status: .noContent)
         }
         router.post("/__sandbox/ds/reset") { _, _ -> Response in
-            let fresh = DSWorld(dossierCount: self.world.dossierCount)
-            self.world.lock.withLock { self.world.reset(to: fresh) }
+            self.reset()
             return Response(status: .noContent)
         }
         // Admin: play a hostile server ({"rules": [...]}, see Hostility; [] stops).
         router.post("/__sandbox/ds/hostile") { request, _ -> Response in
             var request = request
-            let body = try await request.collectBody(upTo: 1 << 20)
-            return Response(status: self.hostility.configure(Data(buffer: body)) ? .noContent : .badRequest)
+            let rules = try await request.collectJSON()
+            return Response(status: rules.map(self.hostility.configure) == true ? .noContent : .badRequest)
         }
         router.post("/__sandbox/ds/expire-urls") { _, _ -> Response in
             self.world.lock.withLock { self.world.urlsValidAfter = Date() }
@@ -98,9 +127,8 @@ final class DSService: Sendable {
         }
         router.post("/__sandbox/ds/rate-limit") { request, _ -> Response in
             var request = request
-            let body = try await request.collectBody(upTo: 1 << 16)
-            let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
-            self.rateLimit.withLock { $0 = object["per_minute"] as? Int ?? 400 }
+            let object = try await request.collectJSON(upTo: 1 << 16) ?? .object([])
+            self.rateLimit.withLock { $0 = object["per_minute"]?.intValue ?? 400 }
             self.window.withLock { $0 = (Date(), [:]) }
             return Response(status: .noContent)
         }
@@ -108,21 +136,20 @@ final class DSService: Sendable {
 
     func graphQLRoute(_ request: Request) async throws -> Response {
         var request = request
-        let fault = faults.take("/api/v2/graphql")
+        let harness = self.harness
+        let fault = harness.faults.take(DSSandboxContract.graphQLPath)
         let authorization = request.headers[.authorization]
-        let bodyBuffer = try await request.collectBody(upTo: 16 << 20)
-        let body = Data(buffer: bodyBuffer)
-        let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
-        let operationName = object?["operationName"] as? String
-        var record = SandboxServer.RequestRecord(method: "POST", path: "/api/v2/graphql", operationName: operationName,
-                                                 hadAuthorization: authorization != nil, rejected: [])
-        defer { faults.record(record) }
+        let object = try await request.collectJSON(upTo: 16 << 20)
+        let operationName = object?["operationName"]?.stringValue
+        var record = SandboxServer.RequestRecord(method: "POST", path: DSSandboxContract.graphQLPath, operationName: operationName,
+                                                 hadAuthorization: authorization != nil)
+        defer { harness.requests.record(record) }
 
-        if let answer = await faults.response(for: fault) { return answer }
+        if let answer = harness.faults.answer(for: fault) { return answer }
         if let limited = rateLimited(authorization ?? "anonymous") { return limited }
 
         // Authentication, in the order of the real base controller.
-        let tokenValue = DSService.token(from: authorization)
+        let tokenValue = DSFake.token(from: authorization)
         let token: DSWorld.Token? = world.lock.withLock { tokenValue.flatMap { world.tokens[$0] } }
         guard let token else {
             return error(.forbidden, "Without a token, only persisted queries are allowed", code: "forbidden")
@@ -132,18 +159,18 @@ final class DSService: Sendable {
             return error(.forbidden, "Request issued from a forbidden network. Add 127.0.0.1/32 to your allowed adresses in your /profil", code: "forbidden")
         }
 
-        guard let object, let query = object["query"] as? String else {
+        guard case .object = object, let query = object?["query"]?.stringValue else {
             return error(.badRequest, "No query string was present", code: "bad_request")
         }
         var variables: [String: JSONValue] = [:]
-        switch object["variables"] {
-        case let text as String where !text.isEmpty:
-            guard let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+        switch object?["variables"] {
+        case .string(let text) where !text.isEmpty:
+            guard case .object(let fields) = JSONValue.parse(text) else {
                 return error(.badRequest, "Unexpected token in variables", code: "graphql_parse_failed")
             }
-            variables = parsed.mapValues(JSONValue.init(foundation:))
-        case let dictionary as [String: Any]:
-            variables = dictionary.mapValues(JSONValue.init(foundation:))
+            variables = Dictionary(fields, uniquingKeysWith: { _, last in last })
+        case .object(let fields):
+            variables = Dictionary(fields, uniquingKeysWith: { _, last in last })
         default:
             break
         }
@@ -158,13 +185,13 @@ final class DSService: Sendable {
         switch answer {
         case .rejected(let errors):
             record.rejected = errors["errors"]?.arrayValue?.compactMap { $0["message"]?.stringValue } ?? ["rejected"]
-            return json(.ok, errors)
+            return SandboxResponse.json(.ok, errors)
         case .answer(let value):
             // A slow server: the work is done, the answer comes late.
-            try await faults.delay(for: fault)
+            try await harness.faults.delay(for: fault)
             let bytes = hostility.apply(to: value, operation: operationName).serialized()
             // Cut short, shortened, trickled: the request has run all the same.
-            if let damaged = faults.shaped(bytes, headers: [.contentType: "application/json"], fault: fault) { return damaged }
+            if let damaged = harness.faults.shaped(bytes, headers: [.contentType: "application/json"], fault: fault) { return damaged }
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
     }
@@ -175,12 +202,12 @@ final class DSService: Sendable {
         var request = request
         let query = request.uri.queryParameters
         let hadAuthorization = request.headers[.authorization] != nil
-        var record = SandboxServer.RequestRecord(method: "PUT", path: "/storage/uploads/\(key)", operationName: nil,
-                                                 hadAuthorization: hadAuthorization, rejected: [])
-        defer { faults.record(record) }
-        let fault = faults.take("/storage/uploads/\(key)")
-        try await faults.delay(for: fault)
-        if let answer = await faults.response(for: fault) { return answer }
+        let harness = self.harness
+        var record = SandboxServer.RequestRecord(method: "PUT", path: "/storage/uploads/\(key)", hadAuthorization: hadAuthorization)
+        defer { harness.requests.record(record) }
+        let fault = harness.faults.take("/storage/uploads/\(key)")
+        try await harness.faults.delay(for: fault)
+        if let answer = harness.faults.answer(for: fault) { return answer }
         let body = try await request.collectBody(upTo: 64 << 20)
         let bytes = Array(buffer: body)
         let answer = world.lock.withLock { () -> Response in
@@ -213,7 +240,7 @@ final class DSService: Sendable {
         record.executed = answer.status == .created
         // A 201 has no body to damage: a body fault here means the upload
         // landed and its answer was lost on the way.
-        if answer.status == .created, faults.shaped([], headers: [:], fault: fault) != nil, let lost = await faults.response(for: .reset) {
+        if answer.status == .created, harness.faults.shaped([], headers: [:], fault: fault) != nil, let lost = harness.faults.answer(for: .reset) {
             return lost
         }
         return answer
@@ -221,12 +248,12 @@ final class DSService: Sendable {
 
     func fileRoute(_ request: Request, key: String) async throws -> Response {
         let query = request.uri.queryParameters
-        var record = SandboxServer.RequestRecord(method: "GET", path: "/storage/files/\(key)", operationName: nil,
-                                                 hadAuthorization: request.headers[.authorization] != nil, rejected: [])
-        defer { faults.record(record) }
-        let fault = faults.take("/storage/files/\(key)")
-        try await faults.delay(for: fault)
-        if let answer = await faults.response(for: fault) { return answer }
+        let harness = self.harness
+        var record = SandboxServer.RequestRecord(method: "GET", path: "/storage/files/\(key)", hadAuthorization: request.headers[.authorization] != nil)
+        defer { harness.requests.record(record) }
+        let fault = harness.faults.take("/storage/files/\(key)")
+        try await harness.faults.delay(for: fault)
+        if let answer = harness.faults.answer(for: fault) { return answer }
         let found: (DSWorld.File?, Response?) = world.lock.withLock { () -> (DSWorld.File?, Response?) in
             guard let file = world.files[key] else { return (nil, Response(status: .notFound)) }
             guard world.checkSignature(key, signature: query["temp_url_sig"].map(String.init),
@@ -238,7 +265,7 @@ final class DSService: Sendable {
         guard let file = found.0 else { return found.1 ?? Response(status: .notFound) }
         record.executed = true
         let headers: HTTPFields = [.contentType: file.contentType, .eTag: file.checksum]
-        if let damaged = faults.shaped(file.bytes, headers: headers, fault: fault) { return damaged }
+        if let damaged = harness.faults.shaped(file.bytes, headers: headers, fault: fault) { return damaged }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
     }
 }
