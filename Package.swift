@@ -163,7 +163,7 @@ let package = Package(
             dependencies: ["DemarchesSimplifiees", "Sandbox", "DSFake", "Transport", "GuichetCore", .product(name: "GraphQL", package: "GraphQL")]
         ),
         // The sandbox used as a user of the GuichetSandbox library would use it.
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "DSFake", "EMJPMFake", "DemarchesSimplifiees", "GuichetCore"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "DSFake", "EMJPMFake", "DemarchesSimplifiees", "GuichetCore", "Transport"]),
         // Drives the built binary (scripts/test builds it first).
         .testTarget(name: "EndToEndTests"),
     ]
