@@ -16,6 +16,7 @@ enum Help {
           guichet logout NAME       forget them
           guichet status            what is stored: service, host, who, expiry
           guichet sandbox           run the fake services on their own
+          guichet stubs DIR         write annotation files for lua-language-server (editor completion)
 
         With no script, guichet reads a script from stdin, or opens the REPL on a terminal.
         Modules are globals, loaded on first use: ds, emjpm, json, pp, csv, parallel, guichet, help.
