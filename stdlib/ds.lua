@@ -411,6 +411,7 @@ function Demarche:pages(opts)
   return dossier_pages(pages_of("getDemarcheDossiers", "demarche", self.number, variables, after))
 end
 help.fn { name = "Demarche:pages", signature = "demarche:pages{state=, archived=, created_since=, updated_since=, after=, page_size=}",
+  types = { returns = "fun(): { nodes: Dossier[], end_cursor: string?, has_next_page: boolean }|nil" },
   value = Demarche.pages, api = "query getDemarcheDossiers (Demarche.dossiers)",
   summary = "Iterates pages: {nodes=, end_cursor=, has_next_page=}. For a resumable sync keep updated_since fixed\n"
     .. "and save end_cursor after each page (it is never nil once a page was read).",
@@ -422,6 +423,7 @@ function Demarche:dossiers(opts)
   return dossier_iterator(pages_of("getDemarcheDossiers", "demarche", self.number, variables, after))
 end
 help.fn { name = "Demarche:dossiers", signature = "demarche:dossiers{state=, archived=, created_since=, updated_since=, after=, page_size=}",
+  types = { returns = "fun(): Dossier?, string?" },
   value = Demarche.dossiers, api = "query getDemarcheDossiers (Demarche.dossiers, 100 per page)",
   summary = "Iterates every dossier of the démarche, page after page; yields (dossier, cursor), the cursor\n"
     .. "only on a page's last dossier (save it there to resume later without losing any).",
@@ -447,6 +449,7 @@ function Demarche:deleted_dossiers(opts)
   return deleted_iterator("getDemarcheDeletedDossiers", "deletedDossiers", self.number, "deleted_dossiers", opts)
 end
 help.fn { name = "Demarche:deleted_dossiers", signature = "demarche:deleted_dossiers{since=, after=}", value = Demarche.deleted_dossiers,
+  types = { returns = "fun(): table?" },
   summary = "Iterates the dossiers deleted since a date: {number=, state=, reason=, dateSupression=}.",
   api = "query getDemarcheDeletedDossiers (Demarche.deletedDossiers)" }
 
@@ -455,6 +458,7 @@ function Demarche:pending_deleted_dossiers(opts)
   return deleted_iterator("getDemarchePendingDeletedDossiers", "pendingDeletedDossiers", self.number, "pending_deleted_dossiers", opts)
 end
 help.fn { name = "Demarche:pending_deleted_dossiers", signature = "demarche:pending_deleted_dossiers{since=, after=}",
+  types = { returns = "fun(): table?" },
   value = Demarche.pending_deleted_dossiers, summary = "Iterates dossiers hidden by their usager or the administration, waiting for deletion.",
   api = "query getDemarchePendingDeletedDossiers (Demarche.pendingDeletedDossiers)" }
 
@@ -466,6 +470,7 @@ function Demarche:groupe(key)
   return nil
 end
 help.fn { name = "Demarche:groupe", signature = "demarche:groupe(number_or_label) -> Groupe", value = Demarche.groupe,
+  types = { number_or_label = "integer|string", returns = "Groupe?" },
   summary = "The démarche's groupe with that number, label or id (nil if none)." }
 
 function Demarche:label(key)
@@ -476,6 +481,7 @@ function Demarche:label(key)
   return nil
 end
 help.fn { name = "Demarche:label", signature = "demarche:label(name_or_id) -> table", value = Demarche.label,
+  types = { name_or_id = "string", returns = "table?" },
   summary = "The démarche's label with that name or id (nil if none)." }
 
 function Demarche.__tostring(dem)
@@ -488,6 +494,7 @@ function Groupe:dossiers(opts)
   return dossier_iterator(pages_of("getGroupeInstructeurDossiers", "groupeInstructeur", self.number, variables, after))
 end
 help.fn { name = "Groupe:dossiers", signature = "groupe:dossiers{state=, archived=, created_since=, updated_since=, after=, page_size=}",
+  types = { returns = "fun(): Dossier?, string?" },
   value = Groupe.dossiers, api = "query getGroupeInstructeurDossiers (GroupeInstructeurWithDossiers.dossiers)",
   summary = "Iterates the dossiers of this groupe instructeur (same options as demarche:dossiers)." }
 
@@ -833,11 +840,13 @@ function Dossier.__tostring(d)
 end
 
 help.type { name = "Dossier", module = "ds", summary = "a dossier from ds.dossier(n) or an iterator; fields read naturally",
+  types = { state = "string", archived = "boolean", files = "File[]" },
   fields = { { "number, state, archived", "its number and state (en_construction, en_instruction, accepte, refuse, sans_suite)" },
     { "usager.email, demandeur", "who filed it" }, { "champs[\"Label\"] / [id]", "a champ, with .value of its natural type" },
     { "annotations[\"Label\"]", "private annotations" }, { "messages, labels", "lists" },
     { "files", "every file (champs, annotations, messages, attestation)" }, { "groupeInstructeur", "groupe with instructeurs" } } }
 help.type { name = "Demarche", module = "ds", summary = "a démarche from ds.demarche(n)",
+  types = { title = "string", state = "string", groupes = "Groupe[]" },
   fields = { { "number, title, state", "" }, { "groupes", "groupes instructeurs with their instructeurs" },
     { "labels", "labels {id, name, color}" }, { "champ_descriptors, annotation_descriptors", "the form's fields" } } }
 help.type { name = "Groupe", module = "ds", summary = "a groupe instructeur", fields = { { "number, label, instructeurs", "" } } }

@@ -113,7 +113,7 @@ function emjpm.mesure(id)
   end
   return wrap(core.request("GET", "/api/editors/mesures/" .. id))
 end
-help.fn { name = "emjpm.mesure", signature = "emjpm.mesure(id) -> Mesure", value = emjpm.mesure,
+help.fn { name = "emjpm.mesure", signature = "emjpm.mesure(id) -> Mesure", value = emjpm.mesure, types = { id = "integer" },
   summary = "One mesure; :update{...} and :delete() act on it.", api = "GET /api/editors/mesures/:id" }
 
 -- What a mutation returns under --dry-run: the mesure as it would have been
