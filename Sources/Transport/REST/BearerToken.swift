@@ -12,4 +12,7 @@ public struct BearerToken: Authentication {
     public func authorize(_ request: inout RESTRequest) async throws(GuichetError) {
         request.setSecretHeader("Authorization", Secret("Bearer " + token.reveal()))
     }
+
+    /// A header is never printed; masked all the same should a server echo it.
+    public var secrets: [Secret] { token.isEmpty ? [] : [token] }
 }
