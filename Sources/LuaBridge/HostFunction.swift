@@ -131,13 +131,21 @@ public struct LuaCall {
     }
 
     /// The options table at `position` (or nil when absent), refusing keys
-    /// that are not in `allowed`.
+    /// that are not in `allowed` with the wording of the stdlib's args.lua.
     public func options(_ position: Int32, allowed: [String]) throws(GuichetError) -> LuaOptions? {
-        if isNoneOrNil(position) { return nil }
-        try table(position)
-        let options = LuaOptions(call: self, position: position)
+        guard let options = try fields(position) else { return nil }
         try options.check(allowed: allowed)
         return options
+    }
+
+    /// The table at `position` (or nil when absent) read field by field,
+    /// without looking at which keys it holds: for the Swift half of a
+    /// module whose Lua half already checked them with args.lua. Each read
+    /// still checks the field's type, so a table from elsewhere cannot crash it.
+    public func fields(_ position: Int32) throws(GuichetError) -> LuaOptions? {
+        if isNoneOrNil(position) { return nil }
+        try table(position)
+        return LuaOptions(call: self, position: position)
     }
 
     /// Starts `operation` as a host task and returns the status that makes
@@ -167,17 +175,13 @@ public struct LuaOptions {
         lua_pushnil(L)
         while lua_next(L, table) != 0 {
             defer { state.pop() }
-            guard lua_type(L, -2) == LUA_TSTRING, let key = state.toString(at: -2) else {
-                let key = state.describe(at: -2)
-                state.pop(2)
-                throw call.argumentError(position, "unexpected key \(key) in options")
-            }
-            if !allowed.contains(key) {
-                state.pop(2)
-                var problem = "unknown option '\(key)'"
-                if let near = closestName(to: key, in: allowed) { problem += "; did you mean '\(near)'?" }
-                throw call.argumentError(position, problem)
-            }
+            let key = lua_type(L, -2) == LUA_TSTRING ? state.toString(at: -2) : nil
+            if let key, allowed.contains(key) { continue }
+            // Shown as args.describe shows it: no metamethod of the key runs.
+            let plain = [LUA_TNUMBER, LUA_TBOOLEAN].contains(lua_type(L, -2))
+            let shown = key ?? (plain ? state.describe(at: -2) : state.typeName(at: -2))
+            state.pop(2)
+            throw call.argumentError(position, unknownOption(shown, nearest: key.flatMap { closestName(to: $0, in: allowed) }, allowed: allowed))
         }
     }
 
@@ -233,6 +237,14 @@ public struct LuaOptions {
             return state.toBoolean(at: -1)
         }
     }
+}
+
+/// The one wording of an unknown option, the same as args.unknown in the
+/// stdlib: "unknown option 'sortkeys'; did you mean 'sort_keys'? options are pretty, sort_keys".
+func unknownOption(_ key: String, nearest: String?, allowed: [String]) -> String {
+    var text = "unknown option '\(key)'; "
+    if let nearest { text += "did you mean '\(nearest)'? " }
+    return text + "options are " + allowed.sorted().joined(separator: ", ")
 }
 
 /// The allowed name nearest to a mistyped one (edit distance ≤ 2).

@@ -108,8 +108,47 @@ struct BridgeTests {
             return a.message, b.message, c.message
             """)
         #expect(values[0].text == "bad argument #1 to 'accept' (table expected, got number)")
-        #expect(values[1].text == "bad argument #1 to 'accept' (unknown option 'motivaton'; did you mean 'motivation'?)")
+        #expect(values[1].text == "bad argument #1 to 'accept' (unknown option 'motivaton'; did you mean 'motivation'? options are motivation, pj)")
         #expect(values[2].text == "bad argument #2 to 'accept' (option 'motivation' must be a string, got table)")
+    }
+
+    @Test("unknown options are worded as the stdlib's args.lua words them, with or without a near name")
+    func unknownOptionWording() throws {
+        let state = LuaState()
+        state.push(function: "encode") { call in
+            _ = try call.options(1, allowed: ["sort_keys", "pretty"])
+            return 0
+        }
+        state.setGlobal("encode")
+        let values = try evaluate(state, """
+            local _, a = pcall(encode, {colour = true})
+            local _, b = pcall(encode, {[1] = true})
+            local _, c = pcall(encode, {[{}] = true})
+            return a.message, b.message, c.message
+            """)
+        #expect(values[0].text == "bad argument #1 to 'encode' (unknown option 'colour'; options are pretty, sort_keys)")
+        #expect(values[1].text == "bad argument #1 to 'encode' (unknown option '1'; options are pretty, sort_keys)")
+        #expect(values[2].text == "bad argument #1 to 'encode' (unknown option 'table'; options are pretty, sort_keys)")
+    }
+
+    @Test("fields(_:) reads a table its Lua half checked: any key passes, each read still checks its type")
+    func fieldsWithoutKeyCheck() throws {
+        let state = LuaState()
+        state.push(function: "config") { call in
+            let fields = try call.fields(1)
+            call.state.push(try fields?.string("endpoint") ?? "none")
+            return 1
+        }
+        state.setGlobal("config")
+        let values = try evaluate(state, """
+            local ok, bad = pcall(config, {endpoint = {}})
+            local _, not_table = pcall(config, 5)
+            return config{endpoint = "x", extra = 1}, config(), bad.message, not_table.message
+            """)
+        #expect(values[0].text == "x")
+        #expect(values[1].text == "none")
+        #expect(values[2].text == "bad argument #1 to 'config' (option 'endpoint' must be a string, got table)")
+        #expect(values[3].text == "bad argument #1 to 'config' (table expected, got number)")
     }
 
     @Test("errors cross both ways through nested pcall, keeping the original value")
