@@ -128,14 +128,33 @@ struct ClientTests {
 
     @Test("reads survive 503s, 429 with Retry-After, resets and truncated bodies")
     func readsRetry() async throws {
-        try await fault("status", [("status", .int(503)), ("count", .int(2))])
-        _ = try await client().dossier(100_001)
-        try await fault("rate_limit", [("retry_after", .int(1))])
-        _ = try await client().dossier(100_001)
-        try await fault("reset")
-        _ = try await client().dossier(100_001)
-        try await fault("truncate")
-        _ = try await client().dossier(100_001)
+        let expected = try await client().dossier(100_001)
+        // What the server saw while one read met `fault`: one getDossier per
+        // attempt, whether each reached the resolvers; and what the caller got.
+        func read(after fault: () async throws -> Void) async throws -> (dossier: Dossier, executed: [Bool]) {
+            let before = sandbox.requests.count
+            try await fault()
+            let dossier = try await client().dossier(100_001)
+            let seen = sandbox.requests.dropFirst(before)
+            #expect(seen.allSatisfy { $0.operationName == DSOperation.getDossier.rawValue && $0.hadAuthorization })
+            return (dossier, seen.map(\.executed))
+        }
+
+        let unavailable = try await read { try await fault("status", [("status", .int(503)), ("count", .int(2))]) }
+        #expect(unavailable.executed == [false, false, true], "two 503s refused at the door, then the answer")
+        let limited = try await read { try await fault("rate_limit", [("retry_after", .int(1))]) }
+        #expect(limited.executed == [false, true], "the 429, then the answer after Retry-After")
+        let reset = try await read { try await fault("reset") }
+        #expect(reset.executed == [false, true], "the reset connection, then the answer")
+        let truncated = try await read { try await fault("truncate") }
+        #expect(truncated.executed == [true, true], "a body cut short is read again")
+
+        for outcome in [unavailable, limited, reset, truncated] {
+            #expect(outcome.dossier.number == 100_001)
+            #expect(outcome.dossier.id == expected.id)
+            #expect(outcome.dossier.state == expected.state)
+            #expect(outcome.dossier.champs.count == expected.champs.count)
+        }
     }
 
     @Test("a mutation that may have reached the server is never sent twice")
