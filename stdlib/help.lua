@@ -111,8 +111,15 @@ local function describe_type(t)
   return table.concat(lines, "\n")
 end
 
--- Modules whose documentation lives in their own file: loaded on demand.
-local lazily_documented = { "ds", "emjpm" }
+-- Modules whose documentation lives in their own file, loaded on demand:
+-- the services the host binds (`guichet.services`), so that a service
+-- registered later is in help() and in the editor annotations (stubs.lua)
+-- without being named here.
+local function lazily_documented()
+  local ok, host = pcall(require, "guichet.guichet")
+  local services = ok and type(host) == "table" and rawget(host, "services")
+  return type(services) == "table" and services or {}
+end
 
 -- Modules documented at the end of this file: their values (tables made by
 -- the host or by another stdlib file) are bound on first use, so that
@@ -136,7 +143,7 @@ local function bind(name, module)
 end
 
 local function load_all()
-  for _, name in ipairs(lazily_documented) do
+  for _, name in ipairs(lazily_documented()) do
     if not modules[name] then pcall(require, "guichet." .. name) end
   end
   local loaded = package.loaded
