@@ -37,7 +37,13 @@ local keywords = { "and", "break", "do", "else", "elseif", "end", "false", "for"
   "local", "nil", "not", "or", "repeat", "return", "then", "true", "until", "while" }
 
 -- Modules guichet creates on first use: completing `ds.` may load them.
-local lazy = { ds = true, emjpm = true, json = true, pp = true, csv = true, parallel = true, help = true, guichet = true }
+-- The services come from the host's registry (`guichet.services`).
+local lazy = { json = true, pp = true, csv = true, parallel = true, help = true, guichet = true }
+do
+  local ok, host = pcall(require, "guichet.guichet")
+  local services = ok and type(host) == "table" and rawget(host, "services")
+  for _, name in ipairs(type(services) == "table" and services or {}) do lazy[name] = true end
+end
 
 local function lookup(t, key)
   -- raw first, then __index tables only (never a function)
