@@ -168,3 +168,12 @@ let package = Package(
         .testTarget(name: "EndToEndTests"),
     ]
 )
+
+// A module's members are visible only in the files that import it. Without
+// this, `text.contains("x")` in any file can silently bind to full
+// Foundation's version (loaded through a dependency) and link Foundation
+// with its ICU data (about 40 MB) into guichet, which needs only
+// FoundationEssentials.
+for target in package.targets where target.type != .test && target.type != .system && target.type != .plugin {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("MemberImportVisibility")]
+}

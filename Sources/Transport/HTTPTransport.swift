@@ -7,6 +7,7 @@ import Foundation
 import GuichetCore
 import NIOCore
 import NIOHTTP1
+import NIOHTTPCompression
 import NIOSSL
 import Synchronization
 

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Credentials
 import EMJPM
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import GuichetCore
 import LuaBridge
 import ServiceKit

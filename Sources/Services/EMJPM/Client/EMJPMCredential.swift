@@ -1,4 +1,5 @@
 import Credentials
+import GuichetCore
 
 /// What the store keeps for an eMJPM session: the token pair and its
 /// expiry dates, the editor it was granted to, and where to log in again.
