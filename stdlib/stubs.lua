@@ -126,10 +126,9 @@ local function parse_arguments(text)
     if c == "{" or c == "(" then depth = depth + 1 elseif c == "}" or c == ")" then depth = depth - 1 end
     if depth == 0 and c == "[" then
       optional = true
-    elseif depth == 0 and c == "]" then -- luacheck: ignore (closes an optional part)
     elseif depth == 0 and c == "," then
       finish()
-    else
+    elseif depth > 0 or c ~= "]" then   -- a `]` at depth 0 only closes an optional part
       if #current == 0 and c:match("%S") then current_optional = optional end
       if #current > 0 or c:match("%S") then current[#current + 1] = c end
     end

@@ -166,6 +166,25 @@ test("a module registered later (a new service) gets its file, typed from its he
   contains(text, "---@param opts? later.Rdv.cancel.options\n---@return self rdv\nfunction Rdv:cancel(opts) end")
 end)
 
+test("signatures are read as help writes them", function()
+  local function shown(signature)
+    local parsed = stubs.parse(signature)
+    local params = {}
+    for _, p in ipairs(parsed.params) do params[#params + 1] = p.name .. (p.optional and "?" or "") end
+    return parsed.head .. "(" .. table.concat(params, ", ") .. ")" .. (parsed.callable and "" or " value")
+      .. (#parsed.results > 0 and " -> " .. table.concat(parsed.results, " | ") or "")
+  end
+  eq(shown("ds.query(document [, variables [, operation_name]]) -> data"), "ds.query(document, variables?, operation_name?) -> data")
+  eq(shown("parallel.map(list, fn [, {concurrency = 8}]) -> results"), "parallel.map(list, fn, opts?) -> results")
+  eq(shown("file:download([path]) -> path, status"), "file:download(path?) -> path | status")
+  eq(shown("ds.config{endpoint=, token=} -> settings"), "ds.config(opts?) -> settings")
+  eq(shown("emjpm.create_mesures{mesure, ...} -> {Mesure, ...}"), "emjpm.create_mesures(list) -> {Mesure, ...}")
+  eq(shown('dossier:annotate{["Annotation"] = value, ..., as=}'), "dossier:annotate(opts?)")
+  eq(shown("dossier:download{dir=} -> {{path=, status=, origin=}, ...}"), "dossier:download(opts?) -> {{path=, status=, origin=}, ...}")
+  eq(shown("json.null"), "json.null() value")
+  eq(shown("pp(value [, {depth=, width=}])"), "pp(value, opts?)")
+end)
+
 test("help() shows none of the types metadata", function()
   local text = help.text("csv.reader")
   assert(not text:find("fun%(") and not text:find("types"), text)
