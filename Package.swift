@@ -1,6 +1,59 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// The services guichet binds: the one list that registers them. A service
+/// is the folder `Sources/Services/<name>/`: `Client/` (the typed Swift
+/// client), `Binding/` (the unit the host sees: login, status, secrets,
+/// sandbox set-up, the Swift half of its Lua module, whose Lua half is
+/// `stdlib/<name in lower case>.lua`) and `Fake/` (its sandbox fake). The
+/// targets are made from this list, and the ServiceRegistry plugin writes
+/// the host's list of units and guichet-sandbox's list of fakes from it.
+let services: [Service] = [
+    Service("DS", client: "DemarchesSimplifiees", clientNeeds: [.product(name: "Crypto", package: "swift-crypto")],
+            fakeNeeds: [.product(name: "GraphQL", package: "GraphQL"), .product(name: "Crypto", package: "swift-crypto")],
+            fakeResources: [.embedInCode("Resources/ds-sandbox.graphql")]),
+    Service("EMJPM", client: "EMJPM", clientNeeds: ["Credentials"]),
+]
+
+struct Service {
+    let name: String
+    /// The client's module name (a library for Swift users).
+    let client: String
+    let clientNeeds: [Target.Dependency]
+    let fakeNeeds: [Target.Dependency]
+    let fakeResources: [Resource]
+
+    init(_ name: String, client: String, clientNeeds: [Target.Dependency] = [], fakeNeeds: [Target.Dependency] = [],
+         fakeResources: [Resource] = []) {
+        self.name = name
+        self.client = client
+        self.clientNeeds = clientNeeds
+        self.fakeNeeds = fakeNeeds
+        self.fakeResources = fakeResources
+    }
+
+    var binding: String { name + "Service" }
+    var fake: String { name + "Fake" }
+
+    var targets: [Target] {
+        [
+            .target(name: client, dependencies: ["GuichetCore", "Transport"] + clientNeeds,
+                    path: "Sources/Services/\(name)/Client"),
+            .target(name: binding,
+                    dependencies: [.target(name: client), "ServiceKit", "LuaBridge", "CLua", "CLuaShim", "GuichetCore", "Credentials",
+                                   "Transport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                    path: "Sources/Services/\(name)/Binding",
+                    resources: [.embedInCode(name.lowercased() + ".lua")]),
+            .target(name: fake,
+                    dependencies: [.target(name: client), "Sandbox", "GuichetCore",
+                                   .product(name: "Hummingbird", package: "hummingbird"),
+                                   .product(name: "HTTPTypes", package: "swift-http-types")] + fakeNeeds,
+                    path: "Sources/Services/\(name)/Fake",
+                    resources: fakeResources),
+        ]
+    }
+}
+
 let package = Package(
     name: "guichet",
     platforms: [.macOS(.v15)],
@@ -10,7 +63,7 @@ let package = Package(
         .library(name: "LuaBridge", targets: ["LuaBridge", "GuichetCore"]),
         .library(name: "DemarchesSimplifiees", targets: ["DemarchesSimplifiees"]),
         // The fakes for your own tests: start them in-process (SandboxServer.start) or run guichet-sandbox.
-        .library(name: "GuichetSandbox", targets: ["Sandbox", "DSFake", "EMJPMFake"]),
+        .library(name: "GuichetSandbox", targets: ["Sandbox"] + services.map(\.fake)),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,6 +77,8 @@ let package = Package(
         // Already in the graph through AsyncHTTPClient: TLS trust roots, and the proxy tests' certificate.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        // Already in the graph through Hummingbird: gzip for answers that come compressed.
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
     ],
     targets: [
         // Debian's liblua5.4-dev, found through pkg-config.
@@ -54,19 +109,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        // The démarches-simplifiées GraphQL client, usable from Swift alone.
-        .target(
-            name: "DemarchesSimplifiees",
-            dependencies: [
-                "GuichetCore", "Transport",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            path: "Sources/Services/DS/Client"
-        ),
         // The credential store: one 0600 file, atomic writes, a lock for refreshes.
         .target(name: "Credentials", dependencies: ["GuichetCore"]),
-        // The eMJPM editor API and its OAuth2 session.
-        .target(name: "EMJPM", dependencies: ["GuichetCore", "Transport", "Credentials"], path: "Sources/Services/EMJPM/Client"),
         // The sandbox harness: one loopback server for the services' fakes, faults, request log (tests and --sandbox).
         .target(
             name: "Sandbox",
@@ -77,28 +121,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Each service's fake, enforcing the real contract (DS: validated against a GraphQL schema).
-        .target(
-            name: "DSFake",
-            dependencies: [
-                "Sandbox", "DemarchesSimplifiees", "GuichetCore",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "GraphQL", package: "GraphQL"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            path: "Sources/Services/DS/Fake",
-            resources: [.embedInCode("Resources/ds-sandbox.graphql")]
-        ),
-        .target(
-            name: "EMJPMFake",
-            dependencies: [
-                "Sandbox", "EMJPM", "GuichetCore",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-            ],
-            path: "Sources/Services/EMJPM/Fake"
-        ),
         // What a service is to the host: the GuichetService protocol, accounts, dry run, login helpers.
         .target(
             name: "ServiceKit",
@@ -107,27 +129,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Each service's unit: its login, status, secrets, sandbox set-up and the Swift half of its Lua module.
-        .target(
-            name: "DSService",
-            dependencies: ["ServiceKit", "DemarchesSimplifiees", "LuaBridge", "CLua", "CLuaShim", "GuichetCore", "Credentials", "Transport",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Sources/Services/DS/Binding",
-            resources: [.embedInCode("ds.lua")]
-        ),
-        .target(
-            name: "EMJPMService",
-            dependencies: ["ServiceKit", "EMJPM", "LuaBridge", "CLua", "GuichetCore", "Credentials", "Transport",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Sources/Services/EMJPM/Binding",
-            resources: [.embedInCode("emjpm.lua")]
-        ),
         // The guichet host: runner, REPL, stdlib and host modules; it knows services only through the registry.
         .target(
             name: "GuichetHost",
-            dependencies: ["LuaBridge", "CLuaShim", "CLua", "CLineEdit", "GuichetCore", "Transport", "Credentials", "ServiceKit",
-                           "DSService", "EMJPMService"],
-            resources: [.embedInCode("stdlib")]
+            dependencies: ["LuaBridge", "CLuaShim", "CLua", "CLineEdit", "GuichetCore", "Transport", "Credentials", "ServiceKit"]
+                + services.map { .target(name: $0.binding) },
+            resources: [.embedInCode("stdlib")],
+            plugins: ["ServiceRegistry"]
         ),
         .executableTarget(
             name: "guichet",
@@ -139,8 +147,14 @@ let package = Package(
         // The fake services as a program of their own: guichet itself carries no server.
         .executableTarget(
             name: "guichet-sandbox",
-            dependencies: ["Sandbox", "DSFake", "EMJPMFake", "GuichetCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Sandbox", "GuichetCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+                + services.map { .target(name: $0.fake) },
+            plugins: ["ServiceRegistry"]
         ),
+        // Writes the host's and the sandbox's lists of services from `services` above.
+        .plugin(name: "ServiceRegistry", capability: .buildTool()),
+        // Every service's client, binding and fake.
+    ] + services.flatMap(\.targets) + [
         .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge", "GuichetCore"]),
         // The shared HTTP layer on its own: REST client, authentication strategies, error tables, proxies.
         .testTarget(
@@ -164,6 +178,10 @@ let package = Package(
         ),
         // The sandbox used as a user of the GuichetSandbox library would use it.
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "DSFake", "EMJPMFake", "DemarchesSimplifiees", "GuichetCore", "Transport"]),
+        // The host's pieces that stand on their own (the command line).
+        .testTarget(name: "GuichetHostTests", dependencies: ["GuichetHost", "GuichetCore"]),
+        // The eMJPM client's helpers (numero_rg, OAuth encoding, configuration).
+        .testTarget(name: "EMJPMTests", dependencies: ["EMJPM", "GuichetCore"]),
         // Drives the built binary (scripts/test builds it first).
         .testTarget(name: "EndToEndTests"),
     ]
@@ -174,6 +192,8 @@ let package = Package(
 // Foundation's version (loaded through a dependency) and link Foundation
 // with its ICU data (about 40 MB) into guichet, which needs only
 // FoundationEssentials.
-for target in package.targets where target.type != .test && target.type != .system && target.type != .plugin {
+// The fakes and the sandbox harness are not in guichet: they keep the default.
+let inGuichet = { (target: Target) in !target.name.hasSuffix("Fake") && target.name != "Sandbox" && target.name != "guichet-sandbox" }
+for target in package.targets where target.type != .test && target.type != .system && target.type != .plugin && inGuichet(target) {
     target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("MemberImportVisibility")]
 }

@@ -1,15 +1,7 @@
 import ArgumentParser
-import DSFake
-import EMJPMFake
 import Foundation
 import GuichetCore
 import Sandbox
-
-/// Every service's fake, in the order the banner lists them (the first
-/// takes the faults queued without a path).
-enum Registry {
-    static let fakes: [any SandboxFake.Type] = [DSFake.self, EMJPMFake.self]
-}
 
 /// `guichet-sandbox`: the fake services on loopback, as a program of their
 /// own. `guichet --sandbox` starts one for a script or the REPL;
@@ -46,7 +38,7 @@ struct SandboxProgram: ParsableCommand {
         var environment = ProcessInfo.processInfo.environment
         if let dossiers { environment["GUICHET_SANDBOX_DOSSIERS"] = String(dossiers) }
         if let schema { environment["GUICHET_DS_SCHEMA"] = schema }
-        let server = try blockingStart(try Registry.fakes.map { try $0.init(environment: environment) })
+        let server = try blockingStart(try registeredFakes.map { try $0.init(environment: environment) })
         let text: String
         if machine {
             text = JSONValue.object([("url", .string(server.baseURL)), ("port", .int(server.port))]).jsonText + "\n"
