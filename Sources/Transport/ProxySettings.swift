@@ -46,9 +46,6 @@ struct ProxySettings: Sendable {
     private let https: Result<ProxyServer, GuichetError>?
     private let bypass: ProxyBypass
 
-    /// No proxy at all.
-    static let none = ProxySettings(environment: [:])
-
     init(environment: [String: String]) {
         let name = ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"].first { environment[$0] != nil }
         if let name, let value = environment[name], !trimmed(value).isEmpty {
