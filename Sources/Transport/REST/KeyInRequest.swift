@@ -17,14 +17,16 @@ public struct KeyInRequest: Authentication {
     ///     object), the fields go inside it; otherwise they are added as
     ///     query parameters.
     ///   - numbers: fields written as JSON numbers inside the JSON
-    ///     parameter (Apidae's `projetId` is an integer).
+    ///     parameter (Apidae's `projetId` is an integer). They are
+    ///     identifiers, not secrets: they are not masked (masking a number
+    ///     would garble every other number in a message).
     public init(fields: [(String, Secret)], jsonParameter: String = "query", numbers: Set<String> = []) {
         self.fields = fields
         self.jsonParameter = jsonParameter
         self.numbers = numbers
     }
 
-    public var secrets: [Secret] { fields.map(\.1).filter { !$0.isEmpty } }
+    public var secrets: [Secret] { fields.filter { !numbers.contains($0.0) && !$0.1.isEmpty }.map(\.1) }
 
     public func authorize(_ request: inout RESTRequest) async throws(GuichetError) {
         if let index = request.query.firstIndex(where: { $0.0 == jsonParameter }) {
