@@ -31,6 +31,7 @@ struct StubsCommand: ParsableCommand {
                 try AtomicFileWriter.write(file.text, to: folder + "/" + file.name)
             }
             print("wrote \(files.map(\.name).joined(separator: ", ")) to \(folder)")
+            print("point lua-language-server at it, e.g. in .luarc.json: { \"workspace.library\": [\"\(folder)\"] }")
         }
     }
 
