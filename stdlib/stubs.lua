@@ -182,6 +182,10 @@ end
 
 local function identifier(name) return (name:gsub("[^%w_]", "_")) end
 
+local reserved = {}
+for word in ("and break do else elseif end false for function goto if in local nil not or repeat return then true until while")
+    :gmatch("%a+") do reserved[word] = true end
+
 -- What one file is built from: the registry, and the module it is about.
 local Context = {}
 Context.__index = Context
@@ -328,7 +332,12 @@ function Context:write_function(out, entry, owner, separator, options_name)
     out[#out + 1] = "---@return " .. result.type .. (result.name and " " .. result.name or "")
   end
   local key = entry.name:match("[.:]([%w_]+)$")
-  out[#out + 1] = ("function %s%s%s(%s) end"):format(owner, separator, key, table.concat(names, ", "))
+  if reserved[key] then  -- `function ds.end()` would not parse
+    if separator == ":" then table.insert(names, 1, "self") end
+    out[#out + 1] = ("%s[%q] = function(%s) end"):format(owner, key, table.concat(names, ", "))
+  else
+    out[#out + 1] = ("function %s%s%s(%s) end"):format(owner, separator, key, table.concat(names, ", "))
+  end
 end
 
 -- The key of an entry under its owner, if it is `owner.key` or `owner:key`.

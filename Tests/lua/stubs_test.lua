@@ -136,6 +136,7 @@ test("annotations name only declared classes, and @param only real parameters", 
         assert(declared[name] or stubs.builtin_types[name], file.name .. ": undeclared type " .. name .. " in " .. line)
       end
       local params = line:match("^function [%w_.:]+%((.*)%) end$")
+        or line:match('^[%w_.]+%["%a+"%] = function%((.*)%) end$')   -- a key that is a Lua keyword
       if params then
         local real = {}
         for name in params:gmatch("[^, ]+") do real[name] = true end
