@@ -443,7 +443,7 @@ function stubs.files()
   local names = {}
   for name in pairs(registry.modules) do
     -- A module name becomes a file name and a global: only plain names.
-    if name:match("^[%a_][%w_]*$") then names[#names + 1] = name end
+    if name:match("^[%a_][%w_]*$") and not reserved[name] then names[#names + 1] = name end
   end
   table.sort(names)
   local files = {}
