@@ -412,7 +412,7 @@ function Context:module_text()
   for _, entry in ipairs(values) do
     local key = key_under(module, entry.name)
     local t = entry.types and entry.types.returns and self:qualify(entry.types.returns) or self:type_of(key, entry, false)
-    out[#out + 1] = ("---@field %s %s %s"):format(key, t, one_line(entry.summary))
+    out[#out + 1] = ("---@field %s %s %s"):format(key, t, one_line(entry.summary)):gsub("%s+$", "")
   end
   for _, line in ipairs(overloads) do out[#out + 1] = line end
   out[#out + 1] = module .. " = {}"
@@ -431,15 +431,57 @@ function Context:module_text()
   return (table.concat(out, "\n"):gsub("\n\n\n+", "\n\n"))
 end
 
+-- The registry as plain data, read raw: what a help entry should hold
+-- (strings, lists of {name, text} pairs, a types map), whatever a script
+-- registered, and each signature read once. A name registered twice keeps
+-- its last registration.
+local function plain_registry(registry)
+  local function text(t, key)
+    local value = type(t) == "table" and rawget(t, key) or nil
+    return type(value) == "string" and value or nil
+  end
+  local function pairs_of(t, key)
+    local list, kept = type(t) == "table" and rawget(t, key), {}
+    if type(list) ~= "table" then return kept end
+    for i = 1, math.huge do
+      local item = rawget(list, i)
+      if item == nil then break end
+      if text(item, 1) then kept[#kept + 1] = { item[1], text(item, 2) or "" } end
+    end
+    return kept
+  end
+  local function types_of(t)
+    local map, kept = type(t) == "table" and rawget(t, "types"), {}
+    if type(map) ~= "table" then return kept end
+    for name, value in next, map do
+      if type(name) == "string" and type(value) == "string" then kept[name] = value end
+    end
+    return kept
+  end
+  local plain = { modules = {}, entries = {}, order = {}, types = {} }
+  for name, spec in next, registry.modules do plain.modules[name] = { name = name, summary = text(spec, "summary") } end
+  for name, spec in next, registry.types do
+    plain.types[name] = { name = name, module = text(spec, "module"), summary = text(spec, "summary"),
+      fields = pairs_of(spec, "fields"), types = types_of(spec) }
+  end
+  for _, name in ipairs(registry.order) do
+    local spec = registry.entries[name]
+    if spec and not plain.entries[name] then
+      plain.order[#plain.order + 1] = name
+      local signature = text(spec, "signature") or name
+      plain.entries[name] = { name = name, signature = signature, summary = text(spec, "summary"), api = text(spec, "api"),
+        example = text(spec, "example"), options = pairs_of(spec, "options"), types = types_of(spec),
+        parsed = stubs.parse(signature) }
+    end
+  end
+  return plain
+end
+
 --- stubs.files() -> {{name=, module=, text=}, ...}: one annotation file per
 -- module the help registry knows, sorted by name.
 function stubs.files()
-  local registry = help.registry()
-  -- Parsed signatures, kept apart from the registry's entries (never changed).
-  local entries = {}
-  for name, entry in pairs(registry.entries) do
-    entries[name] = setmetatable({ parsed = stubs.parse(entry.signature or name) }, { __index = entry })
-  end
+  local registry = plain_registry(help.registry())
+  local entries = registry.entries
   local names = {}
   for name in pairs(registry.modules) do
     -- A module name becomes a file name and a global: only plain names.
