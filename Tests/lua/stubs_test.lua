@@ -186,6 +186,25 @@ test("signatures are read as help writes them", function()
   eq(shown("pp(value [, {depth=, width=}])"), "pp(value, opts?)")
 end)
 
+test("whatever a script registers, every file is still made and parses", function()
+  help.module { name = "junk", summary = {} }
+  help.fn { name = "junk.a", signature = 42, options = { "x", { 1, 2 } }, types = "bad", summary = print }
+  help.fn { name = "junk.b", signature = "junk.b(((", types = { x = 1, returns = {} } }
+  help.fn { name = "junk.b", signature = "junk.b(y) -> z" }
+  help.fn { name = "junk.end", signature = "junk.end(x)" }
+  help.type { name = "J", module = "junk", fields = { { "a" }, 3, { {}, "x" } },
+    types = setmetatable({}, { __pairs = function() error("run") end, __index = function() error("run") end }) }
+  help.fn { name = "J:m", signature = "j:m{a=, [1] = 2, ...} -> j" }
+  local text
+  for _, file in ipairs(stubs.files()) do
+    assert(load(file.text, "=" .. file.name, "t"))
+    if file.module == "junk" then text = file.text end
+  end
+  contains(text, "---@param y any\n---@return any z\nfunction junk.b(y) end", "registered twice: the last one, once")
+  contains(text, 'junk["end"] = function(x) end')
+  contains(text, "---@return self j\nfunction J:m(opts) end")
+end)
+
 test("help() shows none of the types metadata", function()
   local text = help.text("csv.reader")
   assert(not text:find("fun%(") and not text:find("types"), text)
