@@ -111,6 +111,23 @@ struct ProxyTunnelTests {
         }
     }
 
+    @Test("a proxy that is down: a network error naming it, its password hidden")
+    func proxyDown() async throws {
+        let closed = try ConnectProxy()
+        closed.stop()
+        try await withProxy(environment: ["HTTPS_PROXY": "http://agent:\(Self.password)@127.0.0.1:\(closed.port)"]) { transport, _, server in
+            do throws(GuichetError) {
+                _ = try await transport.send(HTTPRequest(method: .GET, url: url(server, "/x"), idempotent: true))
+                Issue.record("a closed proxy port answered")
+            } catch {
+                #expect(error.kind == .network)
+                #expect(error.message.hasPrefix("could not connect to the proxy http://agent:***@127.0.0.1:\(closed.port) (HTTPS_PROXY)"),
+                        "\(error.message)")
+                #expect(!error.message.contains(Self.password))
+            }
+        }
+    }
+
     @Test("TLS is still verified end to end through the tunnel")
     func verificationStaysOn() async throws {
         try await withProxy(environment: ["HTTPS_PROXY": "127.0.0.1:PROXY"], trusted: false) { transport, proxy, server in
