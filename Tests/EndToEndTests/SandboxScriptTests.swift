@@ -20,17 +20,7 @@ func sandboxEnvironment() -> [String: String] {
 /// loopback HTTP.
 @Suite("scripts on the sandbox")
 struct SandboxScriptTests {
-    static let examples: [String] = {
-        let directory = repositoryRoot.appendingPathComponent("scripts/examples")
-        return ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
-            .filter { $0.hasSuffix(".lua") && $0 != "hello.lua" }.sorted()
-    }()
-
-    @Test("every example runs", arguments: examples)
-    func example(script: String) throws {
-        let outcome = try run(guichetBinary, ["--sandbox", "scripts/examples/" + script], environment: sandboxEnvironment())
-        #expect(outcome.status == 0, "\(script): \(outcome.stderr)")
-    }
+    // The examples, with what each prints: ExamplesTests.swift.
 
     static let sandboxTests: [String] = {
         let directory = repositoryRoot.appendingPathComponent("Tests/lua")
