@@ -713,7 +713,10 @@ t.test("bad arguments are usage errors, raised before any request", function()
   raises("usage", "page_size must be", function() local _ = dem:pages{ page_size = 0 } end)
   raises("usage", "page_size must be", function() local _ = dem:pages{ page_size = 101 } end)
   raises("usage", "unknown option 'sinse'", function() local _ = dem:deleted_dossiers{ sinse = "2024" } end)
-  raises("usage", "unknown option 'tokn'", ds.config, { tokn = "x" })
+  raises("usage", "bad argument #1 to 'config' (unknown option 'tokn'; did you mean 'token'? options are dry_run, endpoint, instructeur, token)",
+    ds.config, { tokn = "x" })
+  raises("usage", "unknown option '1'; options are dry_run", ds.config, { "x" })
+  raises("usage", "bad argument #1 to 'config' (option 'endpoint' must be a string, got table)", ds.config, { endpoint = {} })
   raises("usage", "bad argument #1 to 'query'", ds.query, 42)
   t.eq(#drain(), 0, "nothing was sent")
 
