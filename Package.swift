@@ -15,6 +15,12 @@ let services: [Service] = [
     Service("EMJPM", client: "EMJPM", clientNeeds: ["Credentials"]),
 ]
 
+/// A service that exists only for the tests (never shipped), built exactly
+/// as the real ones: the proof that a service is one folder and one line.
+let testServices: [Service] = [
+    Service("Echo", client: "EchoClient", root: "Tests/Services"),
+]
+
 struct Service {
     let name: String
     /// The client's module name (a library for Swift users).
@@ -22,10 +28,13 @@ struct Service {
     let clientNeeds: [Target.Dependency]
     let fakeNeeds: [Target.Dependency]
     let fakeResources: [Resource]
+    /// Where its folder is.
+    let root: String
 
     init(_ name: String, client: String, clientNeeds: [Target.Dependency] = [], fakeNeeds: [Target.Dependency] = [],
-         fakeResources: [Resource] = []) {
+         fakeResources: [Resource] = [], root: String = "Sources/Services") {
         self.name = name
+        self.root = root
         self.client = client
         self.clientNeeds = clientNeeds
         self.fakeNeeds = fakeNeeds
@@ -38,17 +47,17 @@ struct Service {
     var targets: [Target] {
         [
             .target(name: client, dependencies: ["GuichetCore", "Transport"] + clientNeeds,
-                    path: "Sources/Services/\(name)/Client"),
+                    path: "\(root)/\(name)/Client"),
             .target(name: binding,
                     dependencies: [.target(name: client), "ServiceKit", "LuaBridge", "CLua", "CLuaShim", "GuichetCore", "Credentials",
                                    "Transport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                    path: "Sources/Services/\(name)/Binding",
+                    path: "\(root)/\(name)/Binding",
                     resources: [.embedInCode(name.lowercased() + ".lua")]),
             .target(name: fake,
                     dependencies: [.target(name: client), "Sandbox", "GuichetCore",
                                    .product(name: "Hummingbird", package: "hummingbird"),
                                    .product(name: "HTTPTypes", package: "swift-http-types")] + fakeNeeds,
-                    path: "Sources/Services/\(name)/Fake",
+                    path: "\(root)/\(name)/Fake",
                     resources: fakeResources),
         ]
     }
@@ -153,8 +162,6 @@ let package = Package(
         ),
         // Writes the host's and the sandbox's lists of services from `services` above.
         .plugin(name: "ServiceRegistry", capability: .buildTool()),
-        // Every service's client, binding and fake.
-    ] + services.flatMap(\.targets) + [
         .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge", "GuichetCore"]),
         // The shared HTTP layer on its own: REST client, authentication strategies, error tables, proxies.
         .testTarget(
@@ -182,10 +189,20 @@ let package = Package(
         .testTarget(name: "GuichetHostTests", dependencies: ["GuichetHost", "GuichetCore"]),
         // The eMJPM client's helpers (numero_rg, OAuth encoding, configuration).
         .testTarget(name: "EMJPMTests", dependencies: ["EMJPM", "GuichetCore"]),
+        // The service unit: a test-only service, registered like the real ones, run through the host and the sandbox.
+        .testTarget(
+            name: "ServiceUnitTests",
+            dependencies: ["GuichetHost", "ServiceKit", "LuaBridge", "Sandbox", "Credentials", "GuichetCore"]
+                + testServices.flatMap { service -> [Target.Dependency] in [.target(name: service.binding), .target(name: service.fake)] },
+            plugins: ["ServiceRegistry"]
+        ),
         // Drives the built binary (scripts/test builds it first).
         .testTarget(name: "EndToEndTests"),
     ]
 )
+
+// Every service's client, binding and fake.
+package.targets += (services + testServices).flatMap(\.targets)
 
 // A module's members are visible only in the files that import it. Without
 // this, `text.contains("x")` in any file can silently bind to full

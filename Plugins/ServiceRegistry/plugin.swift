@@ -1,13 +1,11 @@
 import Foundation
 import PackagePlugin
 
-/// Writes the Swift list of services for the target it is applied to, from
+/// Writes the Swift lists of services for the target it is applied to, from
 /// that target's dependencies, so that Package.swift's `services` list is
 /// the only place a service is registered:
-/// - for the host, every `<X>Service` dependency's `unit`
-///   (`registeredServices: [any GuichetService]`);
-/// - for guichet-sandbox, every `<X>Fake` dependency's fake type
-///   (`registeredFakes: [any SandboxFake.Type]`).
+/// - every `<X>Service` dependency's `unit` (`registeredServices`, for the host);
+/// - every `<X>Fake` dependency's fake type (`registeredFakes`, for guichet-sandbox).
 @main
 struct ServiceRegistry: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
@@ -15,27 +13,24 @@ struct ServiceRegistry: BuildToolPlugin {
             if case .target(let target) = dependency { return target.name }
             return nil
         }
-        let source: String
-        if target.name == "guichet-sandbox" {
-            let fakes = names.filter { $0.hasSuffix("Fake") }
-            source = (["import Sandbox"] + fakes.map { "import \($0)" }).joined(separator: "\n") + """
-
-
-                /// Every service's fake (written by the ServiceRegistry plugin from Package.swift's list).
-                let registeredFakes: [any SandboxFake.Type] = [\(fakes.map { "\($0).self" }.joined(separator: ", "))]
-
-                """
-        } else {
-            let units = names.filter { $0.hasSuffix("Service") && $0 != "ServiceKit" }
-            source = (["import ServiceKit"] + units.map { "import \($0)" }).joined(separator: "\n") + """
-
-
-                /// Every service guichet binds, in Package.swift's order (written by the
-                /// ServiceRegistry plugin from Package.swift's list).
-                public let registeredServices: [any GuichetService] = [\(units.map { "\($0).unit" }.joined(separator: ", "))]
-
-                """
+        // Bindings are `<X>Service` modules exporting `unit`; fakes are
+        // `<X>Fake` modules exporting the type `<X>Fake`.
+        let units = names.filter { $0.hasSuffix("Service") && $0 != "ServiceKit" }
+        let fakes = names.filter { $0.hasSuffix("Fake") }
+        var imports: [String] = []
+        var lists: [String] = []
+        if !units.isEmpty {
+            imports += ["ServiceKit"] + units
+            lists.append("/// Every service guichet binds, in Package.swift's order.")
+            lists.append("public let registeredServices: [any GuichetService] = [\(units.map { "\($0).unit" }.joined(separator: ", "))]")
         }
+        if !fakes.isEmpty {
+            imports += ["Sandbox"] + fakes
+            lists.append("/// Every service's fake, in Package.swift's order.")
+            lists.append("let registeredFakes: [any SandboxFake.Type] = [\(fakes.map { "\($0).self" }.joined(separator: ", "))]")
+        }
+        let source = (["// Written by the ServiceRegistry plugin from Package.swift's list of services."]
+            + imports.map { "import \($0)" } + [""] + lists).joined(separator: "\n") + "\n"
         let output = context.pluginWorkDirectoryURL.appending(path: "Registry.swift")
         return [.buildCommand(
             displayName: "Registering the services of \(target.name)",

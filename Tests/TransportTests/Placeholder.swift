@@ -1,1 +1,0 @@
-// The Transport suites live next to this file; see the README's test section.
