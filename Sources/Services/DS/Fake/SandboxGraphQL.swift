@@ -147,7 +147,7 @@ public final class SandboxGraphQL: Sendable {
     func schemaType(_ type: any GraphQL.`Type`) -> GraphQLType? {
         switch type {
         case let type as NonNullType:
-            return (schemaType(type.type) as? GraphQLNullableType).flatMap { try? GraphQLNonNull($0) }
+            return (schemaType(type.type) as? GraphQLNullableType).map { GraphQLNonNull($0) }
         case let type as ListType: return schemaType(type.type).map { GraphQLList($0) }
         case let type as NamedType: return schema.getType(name: type.name.value)
         default: return nil
