@@ -60,16 +60,16 @@ struct ProxyTunnelTests {
 
     @Test("NO_PROXY sends a host direct: the proxy never hears of it")
     func noProxyBypasses() async throws {
-        try await withProxy(environment: ["HTTPS_PROXY": "127.0.0.1:PROXY", "NO_PROXY": "example.org,.guichet.test"]) { transport, proxy, server in
+        // 0.0.0.0 reaches this machine on Linux without being one of its loopback
+        // names, and needs no DNS lookup; the certificate does not name it.
+        try await withProxy(environment: ["HTTPS_PROXY": "127.0.0.1:PROXY", "NO_PROXY": "example.org, 0.0.0.0"]) { transport, proxy, server in
             do throws(GuichetError) {
-                _ = try await transport.send(HTTPRequest(method: .GET, url: url(server, "/direct"), idempotent: true))
-                Issue.record("api.guichet.test resolved without the proxy")
+                _ = try await transport.send(HTTPRequest(method: .GET, url: url(server, "/direct", host: "0.0.0.0"), idempotent: true))
+                Issue.record("a certificate for another name was accepted")
             } catch {
-                // Direct, the client looks the name up itself, and .test names do not exist.
-                #expect(error.kind == .network)
+                #expect(error.message.hasPrefix("TLS failure"), "\(error.message)")
             }
             #expect(proxy.visits.isEmpty)
-            #expect(server.requests.isEmpty)
         }
     }
 
