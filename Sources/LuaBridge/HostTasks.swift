@@ -30,7 +30,7 @@ public final class HostTasks {
         nextHandle += 1
         let slot = ResultSlot<T>()
         let completions = self.completions
-        let task = Task.detached {
+        let task = Task.detached(executorPreference: BlockingSafeExecutor.shared) {
             let result: Result<T, any Error>
             do { result = .success(try await operation()) } catch { result = .failure(error) }
             slot.value.withLock { $0 = result }

@@ -49,7 +49,8 @@ public final class SandboxServer: Sendable {
                 portSink.finish()
             },
             logger: Logger(label: "guichet.sandbox", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let task = Task {
+        // Its own threads: a test may block Swift's few while it is called.
+        let task = Task(executorPreference: BlockingSafeExecutor.shared) {
             // A failure to bind ends the stream too, so start() never hangs.
             defer { portSink.finish() }
             try await application.run()

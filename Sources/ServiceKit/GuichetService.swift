@@ -18,10 +18,15 @@ public protocol GuichetService: Sendable {
     /// Pushes the Swift half of the module, loaded as `guichet.<name>_core`.
     func openCore(_ state: LuaState) throws
 
+    /// What its stored profiles hold (`DSCredential`: a token), and so
+    /// which of their fields are secrets.
+    associatedtype Credential: StoredCredential
+
     /// `guichet login <name> [options]`.
     var loginCommand: any ParsableCommand.Type { get }
     /// What `guichet status` and the REPL banner say of a stored profile
-    /// after its service and host (who, expiry): never a secret.
+    /// after its service and host (who, expiry): never a secret. By
+    /// default, who the profile is.
     func statusDetails(of profile: StoredProfile, now: Double) -> [String]
     /// `guichet logout`: ends the session on the server, where the service
     /// has such a thing, before the profile is forgotten.
@@ -34,7 +39,8 @@ public protocol GuichetService: Sendable {
     /// read from the environment or the store), which the REPL keeps out of
     /// its history.
     func secrets(in state: LuaState) -> [String]
-    /// The secrets of one of its stored profiles (read as its credential type).
+    /// The secrets of one of its stored profiles (by default, read as its
+    /// `Credential`).
     func storedSecrets(of profile: StoredProfile) -> [String]
     /// How many times the service renewed a session by itself in this
     /// state; the REPL says so with a dim notice (`renewalNotice`).
@@ -62,6 +68,8 @@ public protocol GuichetService: Sendable {
 }
 
 extension GuichetService {
+    public func statusDetails(of profile: StoredProfile, now: Double) -> [String] { profile.who.map { [$0] } ?? [] }
+    public func storedSecrets(of profile: StoredProfile) -> [String] { (try? profile.credential(Credential.self))?.secrets ?? [] }
     public func signOut(_ profile: StoredProfile) async throws(GuichetError) {}
     public func renewals(in state: LuaState) -> Int { 0 }
     public var renewalNotice: String { "\(title) session renewed" }

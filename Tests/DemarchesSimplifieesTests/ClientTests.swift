@@ -12,7 +12,7 @@ let sandbox: SandboxServer = {
     let schema = realSchemaPath.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
     let semaphore = DispatchSemaphore(value: 0)
     let box = Box<SandboxServer?>(nil)
-    Task.detached {
+    Task.detached(executorPreference: BlockingSafeExecutor.shared) {
         box.value = try? await SandboxServer.start([DSFake(dossiers: 120, schema: schema)])
         semaphore.signal()
     }

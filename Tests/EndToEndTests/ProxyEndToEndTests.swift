@@ -111,17 +111,19 @@ private final class RecordingProxy: @unchecked Sendable {
         (listener, port) = try listenOnLoopback()
         let listener = listener
         Thread.detachNewThread { [self] in
-            while case let client = accept(listener, nil, nil), client >= 0 {
+            while case let client = acceptClosingOnExec(listener), client >= 0 {
                 Thread.detachNewThread { self.serve(client) }
             }
+            close(listener)
         }
     }
 
     var visits: [Visit] { lock.withLock { log } }
 
+    /// Wakes the accepting thread, which closes the socket (closing it here
+    /// could hand its number to another socket while that thread accepts).
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     private func serve(_ client: Int32) {
@@ -171,7 +173,7 @@ private func loopbackAddress(port: Int) -> sockaddr_in {
 }
 
 private func listenOnLoopback() throws -> (Int32, Int) {
-    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     var address = loopbackAddress(port: 0)
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
@@ -187,11 +189,18 @@ private func freeLoopbackPort() throws -> Int {
 }
 
 private func connectToLoopback(port: Int) -> Int32? {
-    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     var address = loopbackAddress(port: port)
     let connected = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
     if connected != 0 { close(socket); return nil }
     return socket
+}
+
+/// accept(2), the new socket closed in the programs other tests start.
+private func acceptClosingOnExec(_ listener: Int32) -> Int32 {
+    let client = accept(listener, nil, nil)
+    if client >= 0 { _ = fcntl(client, F_SETFD, FD_CLOEXEC) }
+    return client
 }

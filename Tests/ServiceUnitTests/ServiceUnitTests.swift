@@ -23,39 +23,46 @@ struct ServiceUnitTests {
     }
 
     @Test("a script calls the service through the host and the sandbox, with its token")
-    func callsThroughTheSandbox() throws {
-        let (sandbox, host) = try startHost()
-        defer { stop(sandbox) }
-        #expect(try evaluate(host, #"return echo.say("bonjour")"#) == "bonjour")
-        #expect(try evaluate(host, #"return require("guichet.echo") == echo and type(require("guichet.echo_core").say)"#) == "function")
-        #expect(try evaluate(host, "return guichet.services[1]") == "echo")
+    func callsThroughTheSandbox() async throws {
+        let sandbox = try await startSandbox()
+        let answers = try await onLuaThread(sandbox) { host in
+            [try evaluate(host, #"return echo.say("bonjour")"#),
+             try evaluate(host, #"return require("guichet.echo") == echo and type(require("guichet.echo_core").say)"#),
+             try evaluate(host, "return guichet.services[1]")]
+        }
+        await sandbox.stop()
+        #expect(answers == ["bonjour", "function", "echo"])
         let seen = sandbox.requests.filter { $0.path == "/echo" }
         #expect(seen.count == 1)
         #expect(seen.first?.hadAuthorization == true && seen.first?.executed == true)
     }
 
     @Test("dry run: the change is described, nothing is sent")
-    func dryRun() throws {
-        let (sandbox, host) = try startHost(dryRun: true)
-        defer { stop(sandbox) }
-        #expect(try evaluate(host, #"local said, why = echo.say("bonjour"); return tostring(said) .. " " .. why"#) == "nil dry_run")
+    func dryRun() async throws {
+        let sandbox = try await startSandbox()
+        let answer = try await onLuaThread(sandbox, dryRun: true) { host in
+            try evaluate(host, #"local said, why = echo.say("bonjour"); return tostring(said) .. " " .. why"#)
+        }
+        await sandbox.stop()
+        #expect(answer == "nil dry_run")
         #expect(sandbox.requests.filter { $0.path == "/echo" }.isEmpty)
     }
 
     @Test("a refused token is an auth error naming the service, and its secret is known to the REPL")
-    func errorsAndSecrets() throws {
-        let (sandbox, host) = try startHost()
-        defer { stop(sandbox) }
-        _ = try evaluate(host, "return 1")
-        let unit = try #require(host.services.first)
-        _ = try evaluate(host, #"return echo.say("x")"#)
-        #expect(unit.secrets(in: host.state) == [EchoSandboxToken.value])  // the REPL keeps it out of history
-        let wrong = try evaluate(host, #"local ok, err = pcall(echo.say, {}); return err.kind .. "|" .. err.message"#)
+    func errorsAndSecrets() async throws {
+        let sandbox = try await startSandbox()
+        let (secrets, wrong, refused) = try await onLuaThread(sandbox) { host in
+            _ = try evaluate(host, #"return echo.say("x")"#)
+            let secrets = host.services[0].secrets(in: host.state)  // the REPL keeps them out of history
+            let wrong = try evaluate(host, #"local ok, err = pcall(echo.say, {}); return err.kind .. "|" .. err.message"#)
+            try host.services[0].relogin(host.state, Prompt(secret: { _ in Secret("wrong-token") }, line: { _ in nil }, notice: { _ in }, say: { _ in }))
+            let refused = try evaluate(host, #"local ok, err = pcall(echo.say, "x"); return err.kind .. "|" .. tostring(err.service) .. "|" .. err.message"#)
+            return (secrets, wrong, refused)
+        }
+        await sandbox.stop()
+        #expect(secrets == [EchoSandboxToken.value])
         #expect(wrong?.hasPrefix("usage|") == true)
         #expect(wrong?.contains("bad argument #1 to 'echo.say'") == true)
-        _ = try evaluate(host, #"return require("guichet.echo_core")"#)
-        try host.services[0].relogin(host.state, Prompt(secret: { _ in Secret("wrong-token") }, line: { _ in nil }, notice: { _ in }, say: { _ in }))
-        let refused = try evaluate(host, #"local ok, err = pcall(echo.say, "x"); return err.kind .. "|" .. tostring(err.service) .. "|" .. err.message"#)
         #expect(refused?.hasPrefix("auth|echo|") == true)
         #expect(refused?.contains("wrong-token") == false)
     }
@@ -97,30 +104,42 @@ struct ServiceUnitTests {
 
     // MARK: helpers
 
-    func startHost(dryRun: Bool = false) throws -> (SandboxServer, GuichetHost.Host) {
-        let sandbox = try blocking { try await SandboxServer.start(try registeredFakes.map { try $0.init(environment: [:]) }) }
-        let host = Host(services: registeredServices)
-        if dryRun { DryRun.turnOn(in: host.state) }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("guichet-unit-\(UUID().uuidString)").path
-        let handle = SandboxHandle(baseURL: sandbox.baseURL, process: 0, keepAlive: -1, folder: folder)
-        Accounts(store: CredentialStore(path: handle.storePath), selectedProfile: nil, environment: [:]).install(in: host.state)
-        for service in host.services { try service.useSandbox(handle, in: host.state) }
-        return (sandbox, host)
+    func startSandbox() async throws -> SandboxServer {
+        try await SandboxServer.start(try registeredFakes.map { try $0.init(environment: [:]) })
     }
 
-    func stop(_ sandbox: SandboxServer) {
-        _ = try? blocking { await sandbox.stop() }
+    /// Runs `body` with a host pointed at `sandbox`, on a thread of its own:
+    /// a Lua call waits for its request by blocking its thread, which must
+    /// not be one of the few the async tasks (the sandbox's among them) run on.
+    func onLuaThread<T: Sendable>(_ sandbox: SandboxServer, dryRun: Bool = false,
+                                  _ body: @escaping @Sendable (GuichetHost.Host) throws -> T) async throws -> T {
+        let baseURL = sandbox.baseURL
+        return try await withCheckedThrowingContinuation { done in
+            Thread {
+                done.resume(with: Result {
+                    let host = Host(services: registeredServices)
+                    if dryRun { DryRun.turnOn(in: host.state) }
+                    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("guichet-unit-\(UUID().uuidString)").path
+                    defer { try? FileManager.default.removeItem(atPath: folder) }
+                    let handle = SandboxHandle(baseURL: baseURL, process: 0, keepAlive: -1, folder: folder)
+                    Accounts(store: CredentialStore(path: handle.storePath), selectedProfile: nil, environment: [:]).install(in: host.state)
+                    for service in host.services { try service.useSandbox(handle, in: host.state) }
+                    return try body(host)
+                })
+            }.start()
+        }
     }
 
-    /// Runs a chunk and returns its first result as text.
-    func evaluate(_ host: GuichetHost.Host, _ source: String) throws -> String? {
-        let state = host.state
-        let base = state.top
-        defer { state.top = base }
-        try state.load(source, name: "=test")
-        try state.call(arguments: 0, results: 1)
-        return state.toString(at: -1)
-    }
+}
+
+/// Runs a chunk and returns its first result as text.
+func evaluate(_ host: GuichetHost.Host, _ source: String) throws -> String? {
+    let state = host.state
+    let base = state.top
+    defer { state.top = base }
+    try state.load(source, name: "=test")
+    try state.call(arguments: 0, results: 1)
+    return state.toString(at: -1)
 }
 
 /// A profile shaped as the echo service stores one.

@@ -42,8 +42,8 @@ final class ConnectProxy: @unchecked Sendable {
         let listener = listener
         Thread.detachNewThread { [self] in
             while true {
-                let client = accept(listener, nil, nil)
-                if client < 0 { return }
+                let client = acceptClosingOnExec(listener)
+                if client < 0 { close(listener); return }
                 Thread.detachNewThread { self.serve(client) }
             }
         }
@@ -51,9 +51,11 @@ final class ConnectProxy: @unchecked Sendable {
 
     var visits: [Visit] { lock.withLock { log } }
 
+    /// Wakes the accepting thread, which closes the socket: closing it here
+    /// could hand its number to another test's socket while that thread
+    /// still accepts on it.
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     private func serve(_ client: Int32) {
@@ -125,7 +127,7 @@ private func copyBytes(from source: Int32, to destination: Int32) {
 }
 
 private func listenOnLoopback() throws -> (Int32, Int) {
-    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -142,7 +144,7 @@ private func listenOnLoopback() throws -> (Int32, Int) {
 }
 
 private func connectToLoopback(port: Int) -> Int32? {
-    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -255,4 +257,11 @@ final class TLSTestServer: @unchecked Sendable {
             }
         }
     }
+}
+
+/// accept(2), the new socket closed in the programs other tests start.
+private func acceptClosingOnExec(_ listener: Int32) -> Int32 {
+    let client = accept(listener, nil, nil)
+    if client >= 0 { _ = fcntl(client, F_SETFD, FD_CLOEXEC) }
+    return client
 }

@@ -165,9 +165,10 @@ enum DSCoreModule {
 
     /// Decodes an answer into Lua and pushes its `data`, after turning
     /// GraphQL errors (and, for mutations, payload errors) into errors.
-    static func pushData(_ answer: [UInt8], on state: LuaState, operation: String, payloadField: String?,
+    /// No answer (dry run held the mutation back) pushes nil, true.
+    static func pushData(_ answer: [UInt8]?, on state: LuaState, operation: String, payloadField: String?,
                          isMutation: Bool = false) throws -> Int32 {
-        if answer == DSClient.dryRunAnswer {
+        guard let answer else {
             state.pushNil()
             state.push(true)
             return 2

@@ -56,7 +56,7 @@ enum DSLogin {
         } catch {
             switch (error.kind, error.status) {
             case (.auth, 401): return (.expired, error.message)
-            case (.auth, 403) where error.message.contains("network"): return (.forbiddenNetwork, error.message)
+            case (.auth, 403) where DSErrors.isForbiddenNetwork(error): return (.forbiddenNetwork, error.message)
             case (.auth, _): return (.invalid, error.message)
             default: throw error
             }

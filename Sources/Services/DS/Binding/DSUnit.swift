@@ -12,19 +12,12 @@ public let unit: any GuichetService = DSUnit()
 struct DSUnit: GuichetService {
     let name = "ds"
     let title = "démarches-simplifiées"
+    typealias Credential = DSCredential
     var luaSource: [UInt8] { PackageResources.ds_lua }
 
     func openCore(_ state: LuaState) throws { try DSCoreModule.open(state) }
 
     var loginCommand: any ParsableCommand.Type { DSLoginCommand.self }
-
-    func statusDetails(of profile: StoredProfile, now: Double) -> [String] {
-        profile.who.map { [$0] } ?? []
-    }
-
-    func storedSecrets(of profile: StoredProfile) -> [String] {
-        (try? profile.credential(DSCredential.self))?.secrets ?? []
-    }
 
     func secrets(in state: LuaState) -> [String] {
         state.appData[DSSettings.self]?.token.map { [$0.reveal()] } ?? []

@@ -131,8 +131,7 @@ extension DSClient {
     public func mutate(_ operation: DSOperation, input: [(String, JSONValue)]) async throws(GuichetError) -> Dossier? {
         struct Payload: Decodable { var dossier: Dossier?; var errors: [Message]? }
         struct Message: Decodable { var message: String }
-        let answer = try await execute(operation, variables: .object([("input", .object(input))]))
-        if answer == DSClient.dryRunAnswer { return nil }
+        guard let answer = try await execute(operation, variables: .object([("input", .object(input))])) else { return nil }
         let payload: Payload = try DSClient.decodeAnswer(answer, operation: operation, path: [operation.rawValue])
         if let errors = payload.errors, !errors.isEmpty {
             throw DSErrors.payloadErrors(errors.map(\.message), operation: operation.rawValue)
@@ -142,6 +141,7 @@ extension DSClient {
 
     func decode<T: Decodable>(_ operation: DSOperation, _ variables: [String: JSONValue], path: [String]) async throws(GuichetError) -> T {
         let answer = try await execute(operation, variables: .object(variables.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
+        guard let answer else { throw GuichetError(.usage, "\(operation.rawValue) is a change: dry run does not send it, so it has no answer to read") }
         return try DSClient.decodeAnswer(answer, operation: operation, path: path)
     }
 

@@ -78,17 +78,15 @@ public final class DSClient: Sendable {
 
     static let transientReadProblem: @Sendable (HTTPResponse) -> String? = { DSErrors.transientReadProblem($0) }
 
-    /// The body of a dry-run answer: no data, and a marker callers can test.
-    public static let dryRunAnswer = Array(#"{"data":null,"extensions":{"dryRun":true}}"#.utf8)
-
     /// Sends one of guichet's documents.
-    public func execute(_ operation: DSOperation, variables: JSONValue, retrySafe: Bool? = nil) async throws(GuichetError) -> [UInt8] {
+    public func execute(_ operation: DSOperation, variables: JSONValue, retrySafe: Bool? = nil) async throws(GuichetError) -> [UInt8]? {
         try await execute(document: operation.document, operationName: operation.rawValue,
                           variables: variables.serialized(), isMutation: operation.isMutation, retrySafe: retrySafe)
     }
 
     /// Sends a GraphQL document with variables given as JSON text. Returns
-    /// the JSON body of the answer; HTTP-level failures (bad or expired
+    /// the JSON body of the answer, or nil for a mutation that dry run held
+    /// back (described on the dry-run sink, never sent); HTTP-level failures (bad or expired
     /// token, forbidden network, rate limit, server errors, an answer that
     /// is not JSON) are thrown as errors of the common shape. GraphQL
     /// `errors` in the answer are left to the caller (see `DSErrors`).
@@ -100,13 +98,13 @@ public final class DSClient: Sendable {
     /// that may be repeated harmlessly (createDirectUpload only reserves a
     /// slot).
     public func execute(document: String, operationName: String?, variables: [UInt8], isMutation: Bool,
-                        retrySafe: Bool? = nil) async throws(GuichetError) -> [UInt8] {
+                        retrySafe: Bool? = nil) async throws(GuichetError) -> [UInt8]? {
         guard configuration.token?.isEmpty == false else {
             throw GuichetError(.auth, "no démarches-simplifiées token: set DS_API_TOKEN, or run `guichet login ds`", service: "ds")
         }
         if isMutation && configuration.dryRun {
             dryRunSink("[dry-run] \(operationName ?? "mutation") \(String(decoding: variables, as: UTF8.self))")
-            return DSClient.dryRunAnswer
+            return nil
         }
         let idempotent = retrySafe ?? !isMutation
         var body: [UInt8] = []

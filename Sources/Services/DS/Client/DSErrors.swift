@@ -18,6 +18,15 @@ public struct GraphQLErrorEntry: Sendable, Equatable {
 /// How démarches-simplifiées says something went wrong, turned into the
 /// common error shape with what to do about it.
 public enum DSErrors {
+    /// How the error for a token pinned to another network starts.
+    static let forbiddenNetworkLead = "this token may not be used from this network"
+
+    /// Whether `error` is the 403 for a token pinned to another network
+    /// (the rule above made it), which a new token from this network fixes.
+    public static func isForbiddenNetwork(_ error: GuichetError) -> Bool {
+        error.kind == .auth && error.status == 403 && error.message.hasPrefix(forbiddenNetworkLead)
+    }
+
     static let pinnedNetworkHelp = """
         démarches-simplifiées tokens created since mid-2026 are pinned to the first network (IP address) \
         that uses them. Add this machine's address to the token's authorised networks in your profile \
@@ -35,7 +44,7 @@ public enum DSErrors {
                   reading: [.header("Location")], otherwise: "another address"),
             .init(401, .auth, "the démarches-simplifiées token (from \(tokenOrigin)) has expired ({server}): create a new one in your profile and \(relogin)",
                   reading: [errors], otherwise: "Token expired", relogin: true),
-            .init(403, when: .contains(errors, "forbidden network"), .auth, "this token may not be used from this network: «{server}». \(pinnedNetworkHelp)",
+            .init(403, when: .contains(errors, "forbidden network"), .auth, "\(forbiddenNetworkLead): «{server}». \(pinnedNetworkHelp)",
                   reading: [errors], relogin: true),
             .init(403, when: .found(errors), .auth, "the démarches-simplifiées token (from \(tokenOrigin)) is missing, invalid or revoked (HTTP 403: {server}): check it, or \(relogin)",
                   reading: [errors], relogin: true),

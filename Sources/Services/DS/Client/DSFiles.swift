@@ -96,8 +96,7 @@ extension DSClient {
             ("contentType", .string(DSClient.contentType(forFile: path))),
         ]))])
         // Only reserves an upload slot: safe to send again after a failure.
-        let answer = try await execute(.createDirectUpload, variables: input, retrySafe: true)
-        if answer == DSClient.dryRunAnswer { return "dry-run-signed-blob-id" }
+        guard let answer = try await execute(.createDirectUpload, variables: input, retrySafe: true) else { return "dry-run-signed-blob-id" }
         let upload = try DSClient.directUpload(from: answer)
         let bytes = try Files.readAll(path)
         let put = HTTPRequest(method: .PUT, url: upload.url, headers: upload.headers, body: bytes, idempotent: true)

@@ -18,6 +18,7 @@ public let unit: any GuichetService = EMJPMUnit()
 struct EMJPMUnit: GuichetService {
     let name = "emjpm"
     let title = "eMJPM"
+    typealias Credential = EMJPMCredential
     var luaSource: [UInt8] { PackageResources.emjpm_lua }
 
     func openCore(_ state: LuaState) throws { try EMJPMCoreModule.open(state) }
@@ -30,10 +31,6 @@ struct EMJPMUnit: GuichetService {
         if let expires = credential.expiresAt { parts.append(Terminal.describeExpiry(expires, now: now, what: "access token")) }
         if let refresh = credential.refreshExpiresAt { parts.append(Terminal.describeExpiry(refresh, now: now, what: "session")) }
         return parts
-    }
-
-    func storedSecrets(of profile: StoredProfile) -> [String] {
-        (try? profile.credential(EMJPMCredential.self))?.secrets ?? []
     }
 
     func secrets(in state: LuaState) -> [String] {

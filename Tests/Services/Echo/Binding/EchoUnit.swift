@@ -74,8 +74,7 @@ struct EchoUnit: GuichetService {
         }
     }
 
-    func statusDetails(of profile: StoredProfile, now: Double) -> [String] { profile.who.map { [$0] } ?? [] }
-    func storedSecrets(of profile: StoredProfile) -> [String] { (try? profile.credential(EchoCredential.self))?.secrets ?? [] }
+    typealias Credential = EchoCredential
     func secrets(in state: LuaState) -> [String] { state.appData[EchoSettings.self]?.token.map { [$0.reveal()] } ?? [] }
 
     func relogin(_ state: LuaState, _ prompt: Prompt) throws {
