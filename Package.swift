@@ -13,6 +13,7 @@ let services: [Service] = [
             fakeNeeds: [.product(name: "GraphQL", package: "GraphQL"), .product(name: "Crypto", package: "swift-crypto")],
             fakeResources: [.embedInCode("Resources/ds-sandbox.graphql")]),
     Service("EMJPM", client: "EMJPM", clientNeeds: ["Credentials"]),
+    Service("Apidae", client: "Apidae", clientNeeds: ["Credentials"]),
     Service("RDV", client: "RDV", clientNeeds: ["Credentials", .product(name: "Crypto", package: "swift-crypto")]),
 ]
 
