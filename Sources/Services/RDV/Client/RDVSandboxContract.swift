@@ -32,13 +32,23 @@ public enum RDVSandboxContract {
     public static let mainOrganisation = 101
     /// A small organisation (départment 93), the basic agent is not in it.
     public static let otherOrganisation = 102
-    /// The main organisation's RDVs: `rdvCount` of them, from `firstRDVDay`
-    /// to `lastRDVDay` (both included, Paris time), more than one page.
+    /// The main organisation's RDVs: `rdvCount` of them, `rdvsPerWeekday`
+    /// each weekday (09:00 to 15:30, Paris time) from `firstRDVDay` (a
+    /// Monday) to `lastRDVDay`, both included: more than one page.
     public static let rdvCount = 240
+    public static let rdvsPerWeekday = 10
     public static let firstRDVDay = "2025-01-06"
-    public static let lastRDVDay = "2025-02-05"
-    /// Users: `userCount` in the main organisation (more than one page), ids from `firstUserID`.
+    public static let lastRDVDay = "2025-02-06"
+    /// The main organisation's RDVs in January 2025 (20 weekdays).
+    public static let januaryRDVCount = 200
+    /// The other organisation's RDVs (one each Monday from `firstRDVDay`).
+    public static let otherOrganisationRDVCount = 4
+    /// Users: `userCount` in the main organisation (more than one page), ids
+    /// from `firstUserID`; then `otherOrganisationUserCount` in the other
+    /// organisation only; the first `sharedUserCount` are in both.
     public static let userCount = 130
+    public static let otherOrganisationUserCount = 10
+    public static let sharedUserCount = 5
     public static let firstUserID = 1001
     /// A user with a taken email (creating another user with it is a 422 `taken`).
     public static let takenEmail = "jeanne.martin@example.fr"
@@ -52,8 +62,9 @@ public enum RDVSandboxContract {
     public static let participationID = 70001
     /// The first RDV's id (RDV ids start here, ordered by start).
     public static let firstRDVID = 7001
-    /// A seeded webhook endpoint of the main organisation.
+    /// A seeded webhook endpoint of the main organisation, and its secret.
     public static let webhookID = 901
+    public static let webhookSecret = "sandbox-rdv-webhook-secret"
     /// The département public_links answers for (`rdv.public_links{territory="75"}`).
     public static let territory = "75"
 
