@@ -4,32 +4,85 @@ import GuichetCore
 import LuaBridge
 import RDV
 import ServiceKit
+import Transport
 
-/// RDV-Solidarités as a guichet service: the `rdv` module, one shared
-/// agent session (devise_token_auth), `guichet login rdv`.
+/// RDV-Solidarités as a guichet service: the `rdv` module, one agent
+/// session shared through the store by every process (devise_token_auth,
+/// one live token per agent), `guichet login rdv`.
 public let unit: any GuichetService = RDVUnit()
-
-struct RDVCredential: StoredCredential {
-    var secrets: [String] { [] }
-}
-
-struct RDVLoginCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rdv", abstract: "Signs in to RDV-Solidarités.")
-    @OptionGroup var store: StoreOptions
-    func run() throws {
-        try reporting { throw GuichetError(.usage, "guichet login rdv is not written yet") }
-    }
-}
 
 struct RDVUnit: GuichetService {
     let name = "rdv"
     let title = "RDV-Solidarités"
     typealias Credential = RDVCredential
     var luaSource: [UInt8] { PackageResources.rdv_lua }
+
+    func openCore(_ state: LuaState) throws { try RDVCoreModule.open(state) }
+
     var loginCommand: any ParsableCommand.Type { RDVLoginCommand.self }
 
-    func openCore(_ state: LuaState) throws { state.newTable() }
-    func relogin(_ state: LuaState, _ prompt: Prompt) throws {}
-    func secrets(in state: LuaState) -> [String] { [] }
-    func useSandbox(_ sandbox: SandboxHandle, in state: LuaState) throws {}
+    func statusDetails(of profile: StoredProfile, now: Double) -> [String] {
+        var parts = profile.who.map { [$0] } ?? []
+        guard let credential = try? profile.credential(RDVCredential.self) else { return parts }
+        if credential.accessToken == nil {
+            parts.append("no session")
+        } else if let expiry = credential.expiry {
+            parts.append(Terminal.describeExpiry(expiry, now: now, what: "session"))
+        }
+        parts.append(credential.password == nil ? "password not stored" : "password stored")
+        return parts
+    }
+
+    /// `guichet logout rdv`: the session ends on the server too.
+    func signOut(_ profile: StoredProfile) async throws(GuichetError) {
+        guard let credential = try? profile.credential(RDVCredential.self) else { return }
+        try await RDVSession.signOut(baseURL: profile.baseURL, credential: credential)
+    }
+
+    func secrets(in state: LuaState) -> [String] {
+        guard let settings = state.appData[RDVSettings.self] else { return [] }
+        var secrets = settings.configuration.password.map { [$0.reveal()] } ?? []
+        let session = settings.client.session
+        if let current = try? blocking({ await session.currentSecrets }) { secrets += current }
+        return secrets
+    }
+
+    /// The REPL after an `auth` error: the password again, a sign-in, the
+    /// session stored (the password too if one was stored before).
+    func relogin(_ state: LuaState, _ prompt: Prompt) throws {
+        let accounts = Accounts.of(state)
+        let configuration = try RDVSettings.configuration(accounts)
+        guard let email = configuration.email ?? prompt.line("RDV-Solidarités agent email: ").map({ $0.trimmed }).flatMap({ $0.isEmpty ? nil : $0 }) else {
+            throw GuichetError(.usage, "no agent email given")
+        }
+        guard let password = prompt.secret("Password of \(email): ") else { throw GuichetError(.usage, "no password given") }
+        let profile = try accounts.profileName(for: "rdv")
+        let hadPassword = (try? accounts.storedProfile(for: "rdv")?.credential(RDVCredential.self))??.password != nil
+        var signed = configuration
+        signed.email = email
+        try RDVLogin.login(store: accounts.store, profile: profile, configuration: signed, password: password, storePassword: hadPassword)
+        state.appData[RDVSettings.self] = nil  // a fresh session reads the stored one
+        prompt.notice("RDV-Solidarités: signed in again as \(email)")
+    }
+
+    func renewals(in state: LuaState) -> Int {
+        guard let session = state.appData[RDVSettings.self]?.client.session else { return 0 }
+        return (try? blocking { await session.renewals }) ?? 0
+    }
+
+    var renewalNotice: String { "RDV-Solidarités session renewed" }
+
+    /// The sandbox's agent, signed in at once, in the sandbox's own store.
+    func useSandbox(_ sandbox: SandboxHandle, in state: LuaState) throws {
+        let store = CredentialStore(path: sandbox.storePath)
+        let configuration = RDVConfiguration(baseURL: RDVSandboxContract.apiURL(onSandbox: sandbox.baseURL),
+                                             email: RDVSandboxContract.email, password: Secret(RDVSandboxContract.password))
+        let settings = RDVSettings(configuration, store: store, profileName: "rdv")
+        state.appData[RDVSettings.self] = settings
+        let session = settings.client.session
+        _ = try blocking { try await session.headers() }
+    }
+
+    var sandboxSummary: String { "rdv organisation \(RDVSandboxContract.mainOrganisation)" }
+    var sandboxFaultPath: String? { "/api/v1" }
 }
