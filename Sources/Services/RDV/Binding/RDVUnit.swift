@@ -72,15 +72,13 @@ struct RDVUnit: GuichetService {
 
     var renewalNotice: String { "RDV-Solidarités session renewed" }
 
-    /// The sandbox's agent, signed in at once, in the sandbox's own store.
+    /// The sandbox's agent, in the sandbox's own store; signed in on first
+    /// use (the store starts empty), as any process would be.
     func useSandbox(_ sandbox: SandboxHandle, in state: LuaState) throws {
         let store = CredentialStore(path: sandbox.storePath)
         let configuration = RDVConfiguration(baseURL: RDVSandboxContract.apiURL(onSandbox: sandbox.baseURL),
                                              email: RDVSandboxContract.email, password: Secret(RDVSandboxContract.password))
-        let settings = RDVSettings(configuration, store: store, profileName: "rdv")
-        state.appData[RDVSettings.self] = settings
-        let session = settings.client.session
-        _ = try blocking { try await session.headers() }
+        state.appData[RDVSettings.self] = RDVSettings(configuration, store: store, profileName: "rdv")
     }
 
     var sandboxSummary: String { "rdv organisation \(RDVSandboxContract.mainOrganisation)" }
