@@ -187,7 +187,7 @@ let package = Package(
             dependencies: ["DemarchesSimplifiees", "Sandbox", "DSFake", "Transport", "GuichetCore", .product(name: "GraphQL", package: "GraphQL")]
         ),
         // The sandbox used as a user of the GuichetSandbox library would use it.
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "DSFake", "EMJPMFake", "DemarchesSimplifiees", "GuichetCore", "Transport"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "DSFake", "EMJPMFake", "RDVFake", "RDV", "DemarchesSimplifiees", "GuichetCore", "Transport"]),
         // The host's pieces that stand on their own (the command line).
         .testTarget(name: "GuichetHostTests", dependencies: ["GuichetHost", "GuichetCore"]),
         // The eMJPM client's helpers (numero_rg, OAuth encoding, configuration).
