@@ -54,12 +54,12 @@ public final class RDVClient: Sendable {
             .init(404, .notFound, "{operation}: not found ({server})", reading: [errorList], otherwise: "HTTP 404", details: .answer),
             .init(400, when: .found(.field("missing")), .usage, "{operation}: missing parameter {server}",
                   reading: [.field("missing")], details: .answer),
-            .init(422, when: .found(.field("error_messages")), .validation, "{operation}: {server}",
+            .init(422, when: .found(messages), .validation, "{operation}: {server}",
                   reading: [messages], details: .member("errors")),
             .init(422, .validation, "{operation}: {server}", reading: [errorList], otherwise: "HTTP 422", details: .answer),
             .init(429, .rateLimited, "{operation}: RDV-Solidarités rate limit reached{retry_after}", retryable: true),
-            .init(500...599, .http, "{operation}: RDV-Solidarités failed ({server})", reading: [messages, errorList],
-                  otherwise: "HTTP {status}", details: .answer, retryable: true),
+            .init(500...599, .http, "{operation}: RDV-Solidarités failed with HTTP {status} ({server})", reading: [messages, errorList, .text],
+                  otherwise: "no message", details: .answer, retryable: true),
         ], fallback: .init(0...999, .http, "{operation}: {server}", reading: [messages, errorList], otherwise: "HTTP {status}",
                            details: .answer, retryable: false))
     }()
