@@ -428,4 +428,8 @@ end
 help.fn { name = "apidae.projet", signature = "apidae.projet() -> projetId, host", value = apidae.projet,
   summary = "The project guichet reads with (its projetId, never its key) and the API host." }
 
+help.fn { name = "sandbox.apidae_project", signature = "sandbox.apidae_project(access) -> projetId",
+  summary = "Reads Apidae as another sandbox project from now on: \"full\" (the default), \"limited\" (« accès limité »:\n"
+    .. "fewer membre fields, no utilisateurs) or \"none\" (no membres access: 403)." }
+
 return apidae

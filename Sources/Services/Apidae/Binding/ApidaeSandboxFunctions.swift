@@ -1,0 +1,22 @@
+import Apidae
+import GuichetCore
+import LuaBridge
+import ServiceKit
+
+extension ApidaeUnit {
+    func addSandboxFunctions(to state: LuaState) throws {
+        // sandbox.apidae_project(access) -> projetId: read from now on as the
+        // sandbox project with "full", "limited" or "none" access to the membres
+        state.setFunction("apidae_project", in: -1) { call in
+            let server = try SandboxAdmin.server(call)
+            let access = try call.string(1)
+            guard let project = ApidaeSandboxContract.projects.first(where: { $0.membres.rawValue == access }) else {
+                throw call.argumentError(1, "full, limited or none expected")
+            }
+            call.state.appData[ApidaeSettings.self] = ApidaeSettings(ApidaeConfiguration(
+                apiURL: ApidaeSandboxContract.apiURL(onSandbox: server.baseURL), projetId: String(project.id), apiKey: Secret(project.apiKey)))
+            call.state.push(project.id)
+            return 1
+        }
+    }
+}
