@@ -105,9 +105,21 @@ struct RDVFakeTests {
             otherAgent.uid = C.basicAgentEmail
             #expect(try await Self.get(sandbox, "/api/v1/organisations", otherAgent).status == 401)
 
-            let valid = try await Self.get(sandbox, "/api/v1/auth/validate_token", session)
+            // devise_token_auth's other form: the sign-in's Authorization header.
+            let (answer, again) = try await Self.signIn(sandbox)
+            let bearer = try #require(answer.header("Authorization"))
+            let viaBearer = try await Self.send(.GET, sandbox.baseURL + "/api/v1/organisations", headers: [("Authorization", bearer)])
+            #expect(viaBearer.status == 200)
+            #expect(try await Self.get(sandbox, "/api/v1/organisations", session).status == 401)
+            let current = try #require(again)
+
+            let valid = try await Self.get(sandbox, "/api/v1/auth/validate_token", current)
             #expect(valid.status == 200)
             #expect(valid.json?["data"]?["email"] == .string(C.email))
+            #expect(valid.answer.header("access-token") == current.access)
+            let invalid = try await Self.get(sandbox, "/api/v1/auth/validate_token", session)
+            #expect(invalid.status == 401)
+            #expect(invalid.json?["success"] == .bool(false))
         }
     }
 

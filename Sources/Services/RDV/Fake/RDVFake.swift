@@ -165,13 +165,9 @@ public final class RDVFake: SandboxFake {
         let path = request.uri.path
         let fault = harness.faults.take(path)
         var record = SandboxServer.RequestRecord(method: request.method.rawValue, path: path,
-                                                 hadAuthorization: request.headers[RDVFake.accessToken] != nil)
+                                                 hadAuthorization: request.headers[RDVFake.accessToken] != nil || request.headers[.authorization] != nil)
         defer { harness.requests.record(record) }
-        if case .rateLimit(let retryAfter) = fault { return RDVFake.tooManyRequests(retryAfter: retryAfter) }
-        if case .status(let status) = fault, let body = RDVFake.errorBody(status) {
-            return SandboxResponse.json(.init(code: status), body)
-        }
-        if let answer = harness.faults.answer(for: fault) { return answer }
+        if let answer = faultAnswer(fault) { return answer }
 
         let body = Array(buffer: try await request.collectBody(upTo: 16 << 20))
         let params: RDVParams
@@ -183,7 +179,7 @@ public final class RDVFake: SandboxFake {
         var pathValues: [String: String] = [:]
         for name in names { pathValues[name] = context.parameters.get(name) }
 
-        let access = request.headers[RDVFake.accessToken], client = request.headers[RDVFake.client], uid = request.headers[RDVFake.uid]
+        let (access, client, uid) = RDVFake.credentials(request.headers)
         let (answer, echo): (Answer, HTTPFields) = state.withLock { world in
             var agent = RDVWorld.Agent(id: 0, email: "", firstName: "", lastName: "", password: nil, roles: [:])
             var echo: HTTPFields = [:]
@@ -206,6 +202,16 @@ public final class RDVFake: SandboxFake {
         return Response(status: answer.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
+    /// The three values of a request: its headers, or devise_token_auth's
+    /// other form, `Authorization: Bearer <base64 of the JSON of the headers>`.
+    static func credentials(_ headers: HTTPFields) -> (access: String?, client: String?, uid: String?) {
+        if headers[accessToken] == nil, let authorization = headers[.authorization], authorization.hasPrefix("Bearer "),
+           let data = Data(base64Encoded: String(authorization.dropFirst(7))), let json = JSONValue.parse(Array(data)) {
+            return (json["access-token"]?.stringValue, json["client"]?.stringValue, json["uid"]?.stringValue)
+        }
+        return (headers[accessToken], headers[client], headers[uid])
+    }
+
     /// The agent a request's three headers name, if the token is the agent's
     /// live one and has not expired (blank values are no values).
     static func signedIn(_ world: RDVWorld, access: String?, client: String?, uid: String?) -> RDVWorld.Agent? {
@@ -214,6 +220,14 @@ public final class RDVFake: SandboxFake {
               let token = world.tokens[agent.id], token.access == access, token.client == client,
               token.expiry > Int(Date().timeIntervalSince1970) else { return nil }
         return agent
+    }
+
+    /// The answer a fault gives instead of the route's: RDV's own bodies for
+    /// a 429 (with Retry-After) and for 401, 403, 404, 422; the harness's otherwise.
+    func faultAnswer(_ fault: SandboxFault?) -> Response? {
+        if case .rateLimit(let retryAfter) = fault { return RDVFake.tooManyRequests(retryAfter: retryAfter) }
+        if case .status(let status) = fault, let body = RDVFake.errorBody(status) { return SandboxResponse.json(.init(code: status), body) }
+        return harness.faults.answer(for: fault)
     }
 
     /// Rack::Attack's answer, as RDV configures it.
@@ -260,9 +274,7 @@ public final class RDVFake: SandboxFake {
             let fault = self.harness.faults.take("/api/v1/auth/sign_in")
             var record = SandboxServer.RequestRecord(method: "POST", path: "/api/v1/auth/sign_in", hadAuthorization: false)
             defer { self.harness.requests.record(record) }
-            if case .rateLimit(let retryAfter) = fault { return RDVFake.tooManyRequests(retryAfter: retryAfter) }
-            if case .status(let status) = fault, let body = RDVFake.errorBody(status) { return SandboxResponse.json(.init(code: status), body) }
-            if let answer = self.harness.faults.answer(for: fault) { return answer }
+            if let answer = self.faultAnswer(fault) { return answer }
             let body = Array(buffer: try await request.collectBody(upTo: 1 << 16))
             guard let params = try? RDVParams(query: request.uri.query, body: body, contentType: request.headers[.contentType]) else {
                 return SandboxResponse.json(.badRequest, .object([("status", .int(400)), ("error", .string("Bad Request"))]))
@@ -304,13 +316,13 @@ public final class RDVFake: SandboxFake {
         router.get("/api/v1/auth/validate_token") { request, _ -> Response in
             let fault = self.harness.faults.take("/api/v1/auth/validate_token")
             var record = SandboxServer.RequestRecord(method: "GET", path: "/api/v1/auth/validate_token",
-                                                     hadAuthorization: request.headers[RDVFake.accessToken] != nil)
+                                                     hadAuthorization: request.headers[RDVFake.accessToken] != nil || request.headers[.authorization] != nil)
             defer { self.harness.requests.record(record) }
-            if let answer = self.harness.faults.answer(for: fault) { return answer }
+            if let answer = self.faultAnswer(fault) { return answer }
             record.executed = true
             let found: (RDVWorld.Agent, RDVWorld.Token, JSONValue)? = self.state.withLock { world in
-                guard let agent = RDVFake.signedIn(world, access: request.headers[RDVFake.accessToken], client: request.headers[RDVFake.client],
-                                                    uid: request.headers[RDVFake.uid]), let token = world.tokens[agent.id] else { return nil }
+                let (access, client, uid) = RDVFake.credentials(request.headers)
+                guard let agent = RDVFake.signedIn(world, access: access, client: client, uid: uid), let token = world.tokens[agent.id] else { return nil }
                 return (agent, token, world.json(agent))
             }
             guard let (agent, token, data) = found else {
@@ -318,20 +330,25 @@ public final class RDVFake: SandboxFake {
                     ("success", .bool(false)), ("errors", .array([.string("Identifiants de connexion invalides. Veuillez réessayer.")])),
                 ]))
             }
-            return SandboxResponse.json(.ok, .object([("success", .bool(true)), ("data", data)]), headers: RDVFake.authHeaders(token, uid: agent.email))
+            try await self.harness.faults.delay(for: fault)
+            var headers = RDVFake.authHeaders(token, uid: agent.email)
+            headers[.contentType] = "application/json; charset=utf-8"
+            let bytes = JSONValue.object([("success", .bool(true)), ("data", data)]).serialized()
+            if let damaged = self.harness.faults.shaped(bytes, headers: headers, fault: fault) { return damaged }
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
 
         // Deletes the client's token.
         router.delete("/api/v1/auth/sign_out") { request, _ -> Response in
             let fault = self.harness.faults.take("/api/v1/auth/sign_out")
             var record = SandboxServer.RequestRecord(method: "DELETE", path: "/api/v1/auth/sign_out",
-                                                     hadAuthorization: request.headers[RDVFake.accessToken] != nil)
+                                                     hadAuthorization: request.headers[RDVFake.accessToken] != nil || request.headers[.authorization] != nil)
             defer { self.harness.requests.record(record) }
-            if let answer = self.harness.faults.answer(for: fault) { return answer }
+            if let answer = self.faultAnswer(fault) { return answer }
             record.executed = true
             let signedOut: Bool = self.state.withLock { world in
-                guard let agent = RDVFake.signedIn(world, access: request.headers[RDVFake.accessToken], client: request.headers[RDVFake.client],
-                                                    uid: request.headers[RDVFake.uid]) else { return false }
+                let (access, client, uid) = RDVFake.credentials(request.headers)
+                guard let agent = RDVFake.signedIn(world, access: access, client: client, uid: uid) else { return false }
                 world.tokens[agent.id] = nil
                 world.signOuts += 1
                 return true
