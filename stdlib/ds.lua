@@ -853,4 +853,20 @@ help.type { name = "Groupe", module = "ds", summary = "a groupe instructeur", fi
 help.type { name = "File", module = "ds", summary = "a file of a dossier",
   fields = { { "filename, contentType, size", "" }, { "checksum", "base64 MD5" }, { "url", "pre-signed, expires after one hour" } } }
 
+-- What --sandbox adds to the `sandbox` module for démarches-simplifiées.
+help.fn { name = "sandbox.ds_token", signature = "sandbox.ds_token", summary = "The sandbox's administrateur token (the one --sandbox uses)." }
+help.fn { name = "sandbox.ds_tokens", signature = "sandbox.ds_tokens",
+  summary = "The sandbox's other tokens, by name: admin, read_only, scoped, expired, other_network (pinned to another network)." }
+help.fn { name = "sandbox.demarche", signature = "sandbox.demarche", summary = "The number of the sandbox's main démarche." }
+help.fn { name = "sandbox.expire_token", signature = "sandbox.expire_token([token])",
+  summary = "The next DS request with this token (the current one by default) gets a 401, as an expired token." }
+help.fn { name = "sandbox.expire_urls", signature = "sandbox.expire_urls()", summary = "Every file URL handed out so far stops working (403), as after an hour." }
+help.fn { name = "sandbox.hostile", signature = "sandbox.hostile([rules])", types = { rules = "table[]?" },
+  summary = "DS answers are rewritten as a hostile server would, by rules {field=, value= | values={...} | remove=true, operation=}:\n"
+    .. "every field `field` gets the value (or one of values, in turn) or is removed, for every operation or the one named;\n"
+    .. "sandbox.hostile() stops.",
+  example = 'sandbox.hostile{{field = "filename", value = "../../etc/passwd"}}' }
+help.fn { name = "sandbox.rate_limit", signature = "sandbox.rate_limit(per_minute)", types = { per_minute = "integer" },
+  summary = "DS answers 429 past this many requests per minute per token." }
+
 return ds

@@ -246,4 +246,10 @@ help.type { name = "Mesure", module = "emjpm", summary = "a mesure de protection
     { "tribunal_siret, antenne_id", "" }, { "etats", "{date_changement_etat, nature_mesure, champ_mesure, lieu_vie, pays, ...}" },
     { "ressources", "{annee, niveau_ressource, prestations_sociales}" } } }
 
+-- What --sandbox adds to the `sandbox` module for eMJPM.
+help.fn { name = "sandbox.expire_emjpm_session", signature = "sandbox.expire_emjpm_session()",
+  summary = "The stored eMJPM access token counts as expired, so the next eMJPM call refreshes the pair." }
+help.fn { name = "sandbox.emjpm_stats", signature = "sandbox.emjpm_stats() -> {exchanges=, refreshes=}",
+  types = { exchanges = "integer", refreshes = "integer" }, summary = "What the fake eMJPM's token endpoint served." }
+
 return emjpm

@@ -89,11 +89,6 @@ void guichet_push_object(lua_State *L, void *retained, const char *type_name) {
     lua_setmetatable(L, -2);
 }
 
-void *guichet_to_object(lua_State *L, int idx, const char *type_name) {
-    void **slot = (void **)luaL_testudata(L, idx, type_name);
-    return slot == NULL ? NULL : *slot;
-}
-
 void **guichet_object_slot(lua_State *L, int idx) { return (void **)lua_touserdata(L, idx); }
 
 int guichet_called_as_method(lua_State *L, int level) {

@@ -9,9 +9,9 @@ import Sandbox
 struct SandboxProgram: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "guichet sandbox",
-        abstract: "Runs the fake démarches-simplifiées and eMJPM servers on 127.0.0.1 until Ctrl-C.",
+        abstract: "Runs the fake server of every service guichet binds on 127.0.0.1 until Ctrl-C.",
         discussion: """
-            Point scripts at it with the DS_API_URL, DS_API_TOKEN and EMJPM_* values printed at start, \\
+            Point scripts at it with the variables printed at start for each service (DS_API_URL, DS_API_TOKEN, ...), \\
             or use `guichet --sandbox script.lua`, which starts one for the script.
             """)
 

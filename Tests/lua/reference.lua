@@ -46,7 +46,7 @@ function reference.load(path, objects)
       local f = { signature = item, module = module, type = type_name,
         takes_options = item:find("^[%w_.:]+{") ~= nil or item:find("%[, {") ~= nil }
       if head and sep == "." and head == module then
-        f.name, f.value = head .. "." .. key, _G[module][key]
+        f.name, f.value = head .. "." .. key, _G[module] and _G[module][key]   -- sandbox: only with --sandbox
       elseif head and sep == ":" and type_name then
         f.name, f.method = type_name .. ":" .. key, key
         local object = objects[type_name]

@@ -53,8 +53,6 @@ int guichet_install_coroutines(lua_State *L, int tasks_idx);
 /// Pushes a full userdata holding a retained Swift object, with the named
 /// metatable (created on first use with a `__gc` that releases the object).
 void guichet_push_object(lua_State *L, void *retained, const char *type_name);
-/// The Swift object held by a userdata of that type, or NULL.
-void *guichet_to_object(lua_State *L, int idx, const char *type_name);
 /// Where the Swift object pointer is stored for the userdata at `idx`.
 void **guichet_object_slot(lua_State *L, int idx);
 

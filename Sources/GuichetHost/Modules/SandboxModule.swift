@@ -108,11 +108,10 @@ enum SandboxModule {
                 return 1
             }
             // sandbox.fault{kind=, status=, retry_after=, seconds=, count=, path=}
+            // (no table: one 503 on the default path)
             state.setFunction("fault", in: -1) { call in
                 let server = try server(call)
-                guard let spec = try call.options(1, allowed: ["kind", "status", "retry_after", "seconds", "count", "path"]) else {
-                    throw call.argumentError(1, "table expected")
-                }
+                let spec = try call.options(1, allowed: ["kind", "status", "retry_after", "seconds", "count", "path"])
                 // Numbers are bounded here: the fake does arithmetic on them
                 // (a Retry-After date, a sleep in nanoseconds) that a huge or
                 // non-finite value would overflow.
@@ -123,12 +122,12 @@ enum SandboxModule {
                     }
                     return value
                 }
-                var fault: [(String, JSONValue)] = [("kind", .string(try spec.string("kind") ?? "status"))]
-                if let status = try bounded("status", spec.integer("status"), 100...599) { fault.append(("status", .int(status))) }
-                if let retry = try bounded("retry_after", spec.integer("retry_after"), 0...86_400) { fault.append(("retry_after", .int(retry))) }
-                if let seconds = try bounded("seconds", spec.number("seconds"), 0...3_600) { fault.append(("seconds", .double(seconds))) }
-                if let count = try bounded("count", spec.integer("count"), 0...1_000_000) { fault.append(("count", .int(count))) }
-                let body = JSONValue.object([("path", .string(try spec.string("path") ?? services.first?.sandboxFaultPath ?? "/")),
+                var fault: [(String, JSONValue)] = [("kind", .string(try spec?.string("kind") ?? "status"))]
+                if let status = try bounded("status", spec?.integer("status"), 100...599) { fault.append(("status", .int(status))) }
+                if let retry = try bounded("retry_after", spec?.integer("retry_after"), 0...86_400) { fault.append(("retry_after", .int(retry))) }
+                if let seconds = try bounded("seconds", spec?.number("seconds"), 0...3_600) { fault.append(("seconds", .double(seconds))) }
+                if let count = try bounded("count", spec?.integer("count"), 0...1_000_000) { fault.append(("count", .int(count))) }
+                let body = JSONValue.object([("path", .string(try spec?.string("path") ?? services.first?.sandboxFaultPath ?? "/")),
                                              ("faults", .array([.object(fault)]))])
                 return SandboxAdmin.post(call, server, "/__sandbox/faults", body)
             }
