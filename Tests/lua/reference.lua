@@ -68,6 +68,9 @@ function reference.objects()
   return {
     Dossier = d, Demarche = dem, Groupe = dem.groupes[1], File = d.files[1],
     Mesure = emjpm.mesures()[1],
+    Organisation = rdv.organisation(sandbox.rdv.organisation), Absence = rdv.absence(sandbox.rdv.first_absence_id),
+    User = rdv.user(sandbox.rdv.first_user_id), Agent = rdv.me(), Rdv = rdv.organisation(sandbox.rdv.organisation):rdvs()(),
+    Motif = rdv.organisation(sandbox.rdv.organisation):motifs()(), Webhook = rdv.organisation(sandbox.rdv.organisation):webhooks()(),
     ["csv.writer"] = csv.writer({ write = function() return true end }),
   }
 end
