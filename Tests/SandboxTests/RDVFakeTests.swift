@@ -1,7 +1,7 @@
 import Foundation
 import GuichetCore
 import RDV
-import RDVFake
+@testable import RDVFake
 import Sandbox
 import Testing
 import Transport
@@ -448,6 +448,42 @@ struct RDVFakeTests {
             let again = try #require(try await Self.signIn(sandbox).1)
             #expect(try await Self.get(sandbox, "/api/v1/users", again).json?["meta"]?["total_count"] == .int(C.userCount + C.otherOrganisationUserCount))
             #expect(sandbox.fake(RDVFake.self)?.stats.signIns == 1)
+        }
+    }
+
+    @Test("the signature is hex(HMAC-SHA256(secret, body)) (reference values from Python's hmac)")
+    func signature() {
+        #expect(RDVSignature.sign(Array("The quick brown fox jumps over the lazy dog".utf8), secret: Array("key".utf8))
+                == "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8")
+        #expect(RDVSignature.sign([], secret: Array(repeating: UInt8(ascii: "k"), count: 100))
+                == "d46761768ee3c864fc76c08b3d73c8092853ae3fefa01b990963dfa2d56e7334")
+        #expect(RDVSignature.sign(Array(repeating: UInt8(ascii: "a"), count: 200), secret: Array(C.webhookSecret.utf8))
+                == "9e0d4e2d72076b2f36f4548ef81e6c21870ecd36e5329c0d5998fe619992942f")
+    }
+
+    @Test("changes made through the API leave the webhooks RDV would send, signed, for the subscribed endpoints only")
+    func webhookDeliveries() async throws {
+        try await SandboxServer.withRunning([RDVFake()]) { sandbox in
+            let session = try #require(try await Self.signIn(sandbox).1)
+            // The seeded endpoint takes rdv and absence.
+            _ = try await Self.call(sandbox, .PATCH, "/api/v1/participations/\(C.participationID)", session, json: #"{"participation": {"status": "excused"}}"#)
+            _ = try await Self.call(sandbox, .DELETE, "/api/v1/absences/\(C.firstAbsenceID)", session)
+            _ = try await Self.call(sandbox, .PATCH, "/api/v1/users/\(C.firstUserID)", session, json: #"{"notes": "not subscribed"}"#)
+            let outbox = try await Self.get(sandbox, "/__sandbox/rdv/webhook_deliveries", nil)
+            let deliveries = try #require(outbox.json?["deliveries"]?.arrayValue)
+            #expect(deliveries.map { $0["model"] } == [.string("Rdv"), .string("Absence")])
+            #expect(deliveries.map { $0["event"] } == [.string("updated"), .string("destroyed")])
+            #expect(deliveries.allSatisfy { $0["webhook_id"] == .int(C.webhookID) })
+            let first = try #require(sandbox.fake(RDVFake.self)?.webhookDeliveries.first)
+            #expect(first.signature == RDVSignature.sign(Array(first.body.utf8), secret: Array(C.webhookSecret.utf8)))
+            let body = try #require(JSONValue.parse(first.body))
+            #expect(body["data"]?["id"] == .int(C.firstRDVID))
+            #expect(body["data"]?["status"] == .string("excused"))
+            #expect(body["meta"]?["model"] == .string("Rdv"))
+            #expect(body["meta"]?["webhook_reason"] == .null)
+
+            #expect(try await Self.send(.POST, sandbox.baseURL + "/__sandbox/rdv/webhook_deliveries/clear", json: "{}").status == 204)
+            #expect(sandbox.fake(RDVFake.self)?.webhookDeliveries.isEmpty == true)
         }
     }
 }

@@ -72,6 +72,11 @@ public enum RDVSandboxContract {
     /// - `POST /__sandbox/rdv/evict` `{"email": ...}` (default the main agent): signs the agent in
     ///   elsewhere, so its live token is dead (401) as after a sign-in from another tool.
     /// - `POST /__sandbox/rdv/settings` `{"token_lifetime": seconds, "expire_tokens": true}`.
-    /// - `GET /__sandbox/rdv/stats` → `{"sign_ins": n, "sign_outs": n, "failed_sign_ins": n}`.
+    /// - `POST /__sandbox/rdv/settings` also takes `{"public_links_per_minute": n}` (RDV's is 50).
+    /// - `GET /__sandbox/rdv/stats` → `{"sign_ins": n, "sign_outs": n, "failed_sign_ins": n, "evictions": n,
+    ///   "webhook_replays": n}` (replays: endpoints created or updated without `trigger: false`).
+    /// - `GET /__sandbox/rdv/webhook_deliveries` → `{"deliveries": [{"webhook_id", "target_url", "model",
+    ///   "event", "body", "signature"}]}`: the webhooks RDV would have sent after each change made through
+    ///   the API (body raw, signature `hex(HMAC-SHA256(secret, body))`); `POST .../webhook_deliveries/clear`.
     public static let adminPrefix = "/__sandbox/rdv"
 }

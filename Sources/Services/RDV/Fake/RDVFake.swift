@@ -70,6 +70,29 @@ public final class RDVFake: SandboxFake {
         }
     }
 
+    /// A webhook RDV would have sent after a change made through the API.
+    public struct WebhookDelivery: Sendable, Equatable {
+        public var webhookID: Int
+        public var targetURL: String
+        /// `Rdv`, `User`, `Absence`, `UserProfile`, `ReferentAssignation`, `Organisation`.
+        public var model: String
+        /// `created`, `updated` or `destroyed`.
+        public var event: String
+        /// The raw JSON body, as signed.
+        public var body: String
+        /// `X-Lapin-Signature`: hex(HMAC-SHA256(the endpoint's secret, body)).
+        public var signature: String
+    }
+
+    /// The webhooks the changes made so far would have sent, oldest first
+    /// (the fake keeps them: it sends nothing out).
+    public var webhookDeliveries: [WebhookDelivery] {
+        state.withLock { world in
+            world.deliveries.map { WebhookDelivery(webhookID: $0.webhookID, targetURL: $0.targetURL, model: $0.model, event: $0.event,
+                                                   body: $0.body, signature: $0.signature) }
+        }
+    }
+
     /// Every live token expires now.
     public func expireTokens() {
         state.withLock { world in
@@ -386,6 +409,18 @@ public final class RDVFake: SandboxFake {
                     world.publicLinkHits = []
                 }
             }
+            return Response(status: .noContent)
+        }
+        // The outbox: what RDV would have sent to the webhook endpoints.
+        router.get("/__sandbox/rdv/webhook_deliveries") { _, _ -> Response in
+            let deliveries = self.webhookDeliveries.map { delivery -> JSONValue in
+                .object([("webhook_id", .int(delivery.webhookID)), ("target_url", .string(delivery.targetURL)), ("model", .string(delivery.model)),
+                         ("event", .string(delivery.event)), ("body", .string(delivery.body)), ("signature", .string(delivery.signature))])
+            }
+            return SandboxResponse.json(.ok, .object([("deliveries", .array(deliveries))]))
+        }
+        router.post("/__sandbox/rdv/webhook_deliveries/clear") { _, _ -> Response in
+            self.state.withLock { $0.deliveries.removeAll() }
             return Response(status: .noContent)
         }
         router.get("/__sandbox/rdv/stats") { _, _ -> Response in

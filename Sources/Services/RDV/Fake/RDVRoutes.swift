@@ -90,6 +90,7 @@ extension RDVFake {
                 if params.has("phone_number") { organisation.phoneNumber = params.present("phone_number") ? params.string("phone_number") : nil }
                 if let verticale = params.string("verticale") { organisation.verticale = verticale }
                 world.organisations[id] = organisation
+                world.emit("organisation", "updated", world.json(organisation), organisations: [id])
                 return .ok(.object([("organisation", world.json(organisation))]))
             }
         }
@@ -250,6 +251,7 @@ extension RDVFake {
             user.id = world.newID()
             world.users[user.id] = user
             for agent in referents { world.referents.insert([agent, user.id]) }
+            world.emit("user", "created", world.json(user), organisations: user.organisations)
             return .ok(.object([("user", world.json(user))]))
         }
         for method in [HTTPRequest.Method.patch, .put] {
@@ -264,6 +266,7 @@ extension RDVFake {
                 }
                 if let failed = RDVFake.apply(call.params, to: &user, world: world, creating: false) { return failed }
                 world.users[id] = user
+                world.emit("user", "updated", world.json(user), organisations: user.organisations)
                 return .ok(.object([("user", world.json(user))]))
             }
         }
@@ -292,7 +295,9 @@ extension RDVFake {
             }
             world.users[userID]?.organisations.insert(organisationID)
             let updated = world.users[userID] ?? user
-            return .ok(.object([("user_profile", .object([("user", world.json(updated, nested: true)), ("organisation", world.json(organisation))]))]))
+            let profile = JSONValue.object([("user", world.json(updated, nested: true)), ("organisation", world.json(organisation))])
+            world.emit("user_profile", "created", profile, organisations: [organisationID])
+            return .ok(.object([("user_profile", profile)]))
         }
         route(router, .delete, "/api/v1/user_profiles") { world, call in
             guard let userID = call.params.int("user_id"), let user = world.users[userID] else {
@@ -317,6 +322,10 @@ extension RDVFake {
                 return .invalid(errors)
             }
             world.users[userID]?.organisations.remove(organisationID)
+            if let organisation = world.organisations[organisationID] {
+                world.emit("user_profile", "destroyed", .object([("user", world.json(user, nested: true)), ("organisation", world.json(organisation))]),
+                           organisations: [organisationID])
+            }
             return .noContent
         }
 
@@ -334,13 +343,15 @@ extension RDVFake {
                 return .invalid(errors)
             }
             world.referents.insert([agentID, userID])
-            return .ok(.object([("referent_assignation", .object([("user", world.json(user, nested: true)), ("agent", world.json(agent))]))]))
+            let assignation = JSONValue.object([("user", world.json(user, nested: true)), ("agent", world.json(agent))])
+            world.emit("referent_assignation", "created", assignation, organisations: user.organisations)
+            return .ok(.object([("referent_assignation", assignation)]))
         }
         route(router, .delete, "/api/v1/referent_assignations") { world, call in
             guard let userID = call.params.int("user_id"), let user = world.users[userID] else {
                 return .notFound("User", call.params.string("user_id") ?? "")
             }
-            guard let agentID = call.params.int("agent_id"), world.agents[agentID] != nil else {
+            guard let agentID = call.params.int("agent_id"), let agent = world.agents[agentID] else {
                 return .notFound("Agent", call.params.string("agent_id") ?? "")
             }
             guard RDVFake.visible(user, to: call.agent) else { return .forbidden }
@@ -348,6 +359,8 @@ extension RDVFake {
                 return Answer(status: .notFound, body: .object([("success", .bool(false)), ("errors", .array([.string(
                     "Couldn't find ReferentAssignation with [WHERE \"referent_assignations\".\"agent_id\" = $1 AND \"referent_assignations\".\"user_id\" = $2]")]))]))
             }
+            world.emit("referent_assignation", "destroyed", .object([("user", world.json(user, nested: true)), ("agent", world.json(agent))]),
+                       organisations: user.organisations)
             return .noContent
         }
     }
@@ -487,6 +500,7 @@ extension RDVFake {
             guard let id = call.id("absence_id"), let absence = world.absences[id] else { return .notFound(key: "absence") }
             guard let owner = world.agents[absence.agentID], RDVFake.manages(call.agent, owner) else { return .forbidden }
             world.absences[id] = nil
+            world.emit("absence", "destroyed", world.json(absence), organisations: [absence.organisationID])
             return .noContent
         }
     }
@@ -533,8 +547,10 @@ extension RDVFake {
             errors.add("ends_time", "doit être après le début.", message: "ends_time doit être après le début.")
         }
         guard errors.isEmpty else { return .invalid(errors) }
+        let event = absence.id == 0 ? "created" : "updated"
         if absence.id == 0 { absence.id = world.newID() }
         world.absences[absence.id] = absence
+        world.emit("absence", event, world.json(absence), organisations: [absence.organisationID])
         return .ok(.object([("absence", world.json(absence))]))
     }
 
@@ -561,6 +577,7 @@ extension RDVFake {
                 world.rdvs[index].participations[slot].status = status
                 // An individual RDV's status follows its one participation.
                 if !world.rdvs[index].collectif { world.rdvs[index].status = status }
+                world.emit("rdv", "updated", world.json(world.rdvs[index]), organisations: [world.rdvs[index].organisationID])
                 return .ok(.object([("rdv", world.json(world.rdvs[index]))]))
             }
         }

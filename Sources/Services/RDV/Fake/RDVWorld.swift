@@ -101,6 +101,16 @@ struct RDVWorld: Sendable {
         var subscriptions: [String]
     }
 
+    /// A webhook RDV would send: the raw body and its signature.
+    struct Delivery: Sendable {
+        var webhookID: Int
+        var targetURL: String
+        var model: String
+        var event: String
+        var body: String
+        var signature: String
+    }
+
     var agents: [Int: Agent] = [:]
     var tokens: [Int: Token] = [:]
     var organisations: [Int: Organisation] = [:]
@@ -123,6 +133,7 @@ struct RDVWorld: Sendable {
     var failedSignIns = 0
     var evictions = 0
     var webhookReplays = 0
+    var deliveries: [Delivery] = []
 
     mutating func newID() -> Int {
         nextID += 1
@@ -253,6 +264,28 @@ struct RDVWorld: Sendable {
         world.webhooks[C.webhookID] = Webhook(id: C.webhookID, organisationID: main, targetURL: "https://example.org/rdv-webhook",
                                               secret: C.webhookSecret, subscriptions: ["rdv", "absence"])
         return world
+    }
+
+    static let models = ["rdv": "Rdv", "absence": "Absence", "user": "User", "user_profile": "UserProfile", "organisation": "Organisation",
+                         "referent_assignation": "ReferentAssignation"]
+
+    /// What RDV sends after a change (`created`, `updated`, `destroyed`) to
+    /// the endpoints of `organisations` subscribed to `subscription`:
+    /// `{"data": ..., "meta": {"model", "event", "webhook_reason", "timestamp"}}`,
+    /// signed with the endpoint's secret. Kept in the outbox the admin route reads.
+    mutating func emit(_ subscription: String, _ event: String, _ data: JSONValue, organisations: Set<Int>) {
+        let model = RDVWorld.models[subscription] ?? subscription
+        for webhook in webhooks.values.sorted(by: { $0.id < $1.id })
+        where organisations.contains(webhook.organisationID) && webhook.subscriptions.contains(subscription) {
+            let body = JSONValue.object([
+                ("data", data),
+                ("meta", .object([("model", .string(model)), ("event", .string(event)), ("webhook_reason", .null),
+                                  ("timestamp", .string(RDVTime.format(Int(Date().timeIntervalSince1970))))])),
+            ]).serialized()
+            deliveries.append(Delivery(webhookID: webhook.id, targetURL: webhook.targetURL, model: model, event: event,
+                                       body: String(decoding: body, as: UTF8.self),
+                                       signature: RDVSignature.sign(body, secret: Array(webhook.secret.utf8))))
+        }
     }
 
     /// An email-safe ASCII version of a name.
