@@ -26,6 +26,13 @@ public enum ApidaeSandboxContract {
         public let apiKey: String
         public let name: String
         public let membres: MembresAccess
+
+        public init(id: Int, apiKey: String, name: String, membres: MembresAccess) {
+            self.id = id
+            self.apiKey = apiKey
+            self.name = name
+            self.membres = membres
+        }
     }
 
     /// Full access: objets, référentiel, agenda, membres and utilisateurs.
