@@ -340,10 +340,15 @@ function Membre.__tostring(m)
   local kind = rawget(m, "type")
   local kind_label = type(kind) == "table" and (rawget(kind, "libelle") or rawget(kind, "libelleFr")) or kind
   if type(kind_label) == "string" then text = text .. " · " .. kind_label end
+  local adresse = rawget(m, "adresse")
+  local commune = type(adresse) == "table" and rawget(adresse, "commune")
+  local commune_nom = type(commune) == "table" and rawget(commune, "nom")
+  if type(commune_nom) == "string" then text = text .. " · " .. commune_nom end
   return "<Membre " .. text .. ">"
 end
 help.type { name = "Membre", module = "apidae", summary = "a membre of Apidae (an office de tourisme, a prestataire...), with Apidae's fields",
-  fields = { { "id, nom, type, secteur", "" }, { "devise, urlLogo, descriptifCommercial", "" },
+  fields = { { "id, nom, type, secteur", "type and secteur: {id=, libelle=}" }, { "devise, urlLogo, descriptifCommercial", "" },
+    { "adresse", "{adresse1=, codePostal=, commune = {code=, nom=, ...}} (full access)" },
     { "utilisateurs, projets, ...", "with responseFields (full access only)" } } }
 
 local function utilisateur(answer) return type(answer) == "table" and setmetatable(answer, Utilisateur) or answer end
@@ -377,11 +382,18 @@ help.fn { name = "apidae.utilisateurs", signature = "apidae.utilisateurs() -> {U
     .. "ten minutes an attempt; prefer apidae.utilisateurs_of_membre when you know the membres." }
 
 function Utilisateur.__tostring(u)
-  local name = table.concat({ tostring(rawget(u, "prenom") or ""), tostring(rawget(u, "nom") or "") }, " "):match("^%s*(.-)%s*$")
-  return ("<Utilisateur %s %s>"):format(tostring(rawget(u, "id")), name ~= "" and name or "?")
+  local names = {}
+  for _, key in ipairs { "firstName", "lastName" } do
+    local value = rawget(u, key)
+    if type(value) == "string" and value ~= "" then names[#names + 1] = value end
+  end
+  local text = tostring(rawget(u, "id")) .. " " .. (#names > 0 and table.concat(names, " ") or "?")
+  local mail = rawget(u, "eMail")
+  if type(mail) == "string" then text = text .. " · " .. mail end
+  return "<Utilisateur " .. text .. ">"
 end
 help.type { name = "Utilisateur", module = "apidae", summary = "an Apidae user account of a membre, with Apidae's fields",
-  fields = { { "id, prenom, nom, eMail", "" }, { "membre", "{id=, nom=}" } } }
+  fields = { { "id, firstName, lastName, eMail", "" }, { "fonction, actif", "" }, { "membre", "{id=, nom=}" } } }
 
 -- Référentiel and collaborateurs -----------------------------------------
 
@@ -431,5 +443,9 @@ help.fn { name = "apidae.projet", signature = "apidae.projet() -> projetId, host
 help.fn { name = "sandbox.apidae_project", signature = "sandbox.apidae_project(access) -> projetId",
   summary = "Reads Apidae as another sandbox project from now on: \"full\" (the default), \"limited\" (« accès limité »:\n"
     .. "fewer membre fields, no utilisateurs) or \"none\" (no membres access: 403)." }
+help.fn { name = "sandbox.apidae_seed", signature = "sandbox.apidae_seed() -> {today=, nextSaturday=, nextSunday=, eventsNextWeekend=, ...}",
+  summary = "What the sandbox's Apidae seeded: the dates its events were given (relative to today), objets, sélections, membres." }
+help.fn { name = "sandbox.apidae_queries", signature = "sandbox.apidae_queries() -> {{endpoint=, method=, query=, status=}, ...}",
+  summary = "The queries the sandbox's Apidae received, in order, each key replaced by the name of its project." }
 
 return apidae

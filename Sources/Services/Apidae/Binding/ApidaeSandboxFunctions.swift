@@ -18,5 +18,13 @@ extension ApidaeUnit {
             call.state.push(project.id)
             return 1
         }
+        // sandbox.apidae_seed() -> {today=, nextSaturday=, nextSunday=, eventsNextWeekend=, objets=, selections=, membres=}
+        state.setFunction("apidae_seed", in: -1) { call in
+            SandboxAdmin.get(call, try SandboxAdmin.server(call), "/__sandbox/apidae/seed")
+        }
+        // sandbox.apidae_queries() -> {{endpoint=, method=, query=, status=}, ...}: what the fake received (keys replaced)
+        state.setFunction("apidae_queries", in: -1) { call in
+            SandboxAdmin.get(call, try SandboxAdmin.server(call), "/__sandbox/apidae/queries")
+        }
     }
 }

@@ -74,13 +74,8 @@ public final class ApidaeClient: Sendable {
     public func search(_ endpoint: ApidaeEndpoint, query: JSONValue) async throws(GuichetError) -> [UInt8] {
         let query = try ApidaeQuery.prepare(query, for: endpoint)
         try checkCredentials()
-        // The collaborateurs endpoint is documented as a GET with the query in the URL.
-        let request: RESTRequest
-        if endpoint == .collaborateurs {
-            request = RESTRequest(.GET, endpoint.path + "/", query: [("query", query.jsonText)])
-        } else {
-            request = RESTRequest(.POST, endpoint.path, body: .form([("query", query.jsonText)]), idempotent: true)
-        }
+        // POSTed as a form (as Apidae's PHP client does): no URL length limit, no key in a URL.
+        let request = RESTRequest(.POST, endpoint.path, body: .form([("query", query.jsonText)]), idempotent: true)
         return try await send(request, permission: endpoint.permission)
     }
 
@@ -89,7 +84,8 @@ public final class ApidaeClient: Sendable {
     /// (checked by the caller: `ApidaeRequestSchemas.check`).
     public func get(_ endpoint: ApidaeEndpoint, id: String?, parameters: [(String, String)] = []) async throws(GuichetError) -> [UInt8] {
         try checkCredentials()
-        let path = endpoint.path + (id.map { "/" + RESTClient.pathSegment($0) } ?? "")
+        // `@` may stay as it is in a path segment (RFC 3986 pchar): an e-mail goes as written.
+        let path = endpoint.path + (id.map { "/" + RESTClient.pathSegment($0).replacing("%40", with: "@") } ?? "")
         return try await send(RESTRequest(.GET, path, query: parameters), permission: endpoint.permission,
                               slow: endpoint == .utilisateurs)
     }
@@ -117,8 +113,8 @@ public final class ApidaeClient: Sendable {
     /// (by the REST client), with what the call needs said on a 403.
     public static func errors(_ permission: Permission) -> ErrorTable {
         ErrorTable(service: "apidae", rules: [
-            .init(403, .auth, "{operation}: Accès interdit ({server}): Apidae refused the project's key or projetId, or the project lacks \(permission.rawValue). Check the project in Apidae, or run `guichet login apidae`",
-                  reading: [.text], otherwise: "no message", relogin: true),
+            .init(403, .auth, "{operation}: Apidae answered 403 « {server} »: the project's key or projetId was refused, or the project lacks \(permission.rawValue). Check the project in Apidae, or run `guichet login apidae`",
+                  reading: [.text], otherwise: "Accès interdit", relogin: true),
             .init(401, .auth, "{operation}: Apidae refused the key ({server}): run `guichet login apidae`", reading: [.text],
                   otherwise: "HTTP 401", relogin: true),
             .init(404, .notFound, "{operation}: not found ({server})", reading: [.text], otherwise: "HTTP 404"),
