@@ -152,7 +152,7 @@ public final class ApidaeFake: SandboxFake {
         let weekend = world.agenda(.object([("dateDebut", .string(world.nextSaturday)), ("dateFin", .string(world.nextSunday))]), detailed: false)
         return .object([
             ("today", .string(world.today)), ("nextSaturday", .string(world.nextSaturday)), ("nextSunday", .string(world.nextSunday)),
-            ("eventsNextWeekend", .array(weekend.compactMap { $0["id"] })),
+            ("eventsNextWeekend", .array(weekend.compactMap { $0["id"]?.intValue }.sorted().map(JSONValue.int))),
             ("objets", .int(world.objets.count)),
             ("selections", .array(world.selections.map { .object([("id", .int($0.id)), ("objets", .int($0.objets.count))]) })),
             ("membres", .array(world.membres.map { .int($0.id) })),
