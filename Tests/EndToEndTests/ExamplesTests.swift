@@ -43,7 +43,8 @@ struct ExamplesTests {
     func everyExampleChecked() throws {
         let folder = repositoryRoot.appendingPathComponent("scripts/examples").path
         let examples = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".lua") }.sorted()
-        #expect(examples == ["accept_with_justificatif.lua", "change_groupe.lua", "download_files.lua", "emjpm_mesures.lua",
+        // The Apidae examples' tests: ApidaeEndToEndTests.swift.
+        #expect(examples == ["accept_with_justificatif.lua", "apidae_export_selection.lua", "apidae_membres.lua", "apidae_weekend.lua", "change_groupe.lua", "download_files.lua", "emjpm_mesures.lua",
                              "export_csv.lua", "fetch_dossier.lua", "hello.lua", "list_instructeurs.lua", "send_message.lua",
                              "sync_dossiers.lua", "tour.lua", "walk_dossiers.lua"])
     }
