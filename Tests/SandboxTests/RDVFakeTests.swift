@@ -397,6 +397,11 @@ struct RDVFakeTests {
             let updated = try await Self.call(sandbox, .PATCH, base + "/\(id)", session, json: #"{"subscriptions": ["rdv", "absence"]}"#)
             #expect(updated.json?["webhook_endpoint"]?["subscriptions"] == .array([.string("rdv"), .string("absence")]))
             #expect(sandbox.fake(RDVFake.self)?.stats.webhookReplays == 1)
+            // The replay: every RDV and absence of the organisation, as created, to the updated endpoint only.
+            let replayed = try #require(sandbox.fake(RDVFake.self)?.webhookDeliveries)
+            #expect(replayed.count == C.rdvCount + C.absenceCount)
+            #expect(replayed.allSatisfy { $0.webhookID == id && $0.event == "created" })
+            #expect(replayed.filter { $0.model == "Rdv" }.count == C.rdvCount)
             let found = try await Self.get(sandbox, base + "?target_url=https://example.org/hook", session)
             #expect(found.json?["webhook_endpoints"]?.arrayValue?.map { $0["id"] } == [.int(id)])
             let duplicate = try await Self.call(sandbox, .POST, base, session, json: #"{"target_url": "https://example.org/hook", "secret": "x"}"#)

@@ -218,7 +218,7 @@ extension RDVFake {
         guard errors.isEmpty else { return .invalid(errors) }
         if webhook.id == 0 { webhook.id = world.newID() }
         world.webhooks[webhook.id] = webhook
-        if params.bool("trigger") != false { world.webhookReplays += 1 }
+        if params.bool("trigger") != false { world.replay(to: webhook) }
         return .ok(.object([("webhook_endpoint", world.json(webhook))]))
     }
 

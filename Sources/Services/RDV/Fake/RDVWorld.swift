@@ -267,25 +267,64 @@ struct RDVWorld: Sendable {
     }
 
     static let models = ["rdv": "Rdv", "absence": "Absence", "user": "User", "user_profile": "UserProfile", "organisation": "Organisation",
-                         "referent_assignation": "ReferentAssignation"]
+                         "referent_assignation": "ReferentAssignation", "motif": "Motif", "lieu": "Lieu", "agent": "Agent",
+                         "plage_ouverture": "PlageOuverture", "agent_role": "AgentRole"]
 
     /// What RDV sends after a change (`created`, `updated`, `destroyed`) to
     /// the endpoints of `organisations` subscribed to `subscription`:
     /// `{"data": ..., "meta": {"model", "event", "webhook_reason", "timestamp"}}`,
     /// signed with the endpoint's secret. Kept in the outbox the admin route reads.
     mutating func emit(_ subscription: String, _ event: String, _ data: JSONValue, organisations: Set<Int>) {
-        let model = RDVWorld.models[subscription] ?? subscription
         for webhook in webhooks.values.sorted(by: { $0.id < $1.id })
         where organisations.contains(webhook.organisationID) && webhook.subscriptions.contains(subscription) {
-            let body = JSONValue.object([
-                ("data", data),
-                ("meta", .object([("model", .string(model)), ("event", .string(event)), ("webhook_reason", .null),
-                                  ("timestamp", .string(RDVTime.format(Int(Date().timeIntervalSince1970))))])),
-            ]).serialized()
-            deliveries.append(Delivery(webhookID: webhook.id, targetURL: webhook.targetURL, model: model, event: event,
-                                       body: String(decoding: body, as: UTF8.self),
-                                       signature: RDVSignature.sign(body, secret: Array(webhook.secret.utf8))))
+            deliver(subscription, event, data, to: webhook)
         }
+    }
+
+    /// What RDV does when an endpoint is created or updated without
+    /// `trigger: false`: every record of its organisation it subscribes to, sent as `created`.
+    mutating func replay(to webhook: Webhook) {
+        webhookReplays += 1
+        let id = webhook.organisationID
+        var records: [(String, JSONValue)] = []
+        for subscription in webhook.subscriptions {
+            switch subscription {
+            case "rdv": records += rdvs.filter { $0.organisationID == id }.map { (subscription, json($0)) }
+            case "absence":
+                records += absences.values.filter { $0.organisationID == id }.sorted { $0.id < $1.id }.map { (subscription, json($0)) }
+            case "user":
+                records += users.values.filter { $0.organisations.contains(id) }.sorted { $0.id < $1.id }.map { (subscription, json($0)) }
+            case "user_profile":
+                if let organisation = organisations[id] {
+                    records += users.values.filter { $0.organisations.contains(id) }.sorted { $0.id < $1.id }.map {
+                        (subscription, .object([("user", json($0, nested: true)), ("organisation", json(organisation))]))
+                    }
+                }
+            case "organisation": records += organisations[id].map { [(subscription, json($0))] } ?? []
+            case "motif": records += motifs.filter { $0.organisationID == id }.map { (subscription, json($0)) }
+            case "lieu": records += lieux.values.filter { $0.organisationID == id }.sorted { $0.id < $1.id }.map { (subscription, json($0)) }
+            case "agent": records += agents.values.filter { $0.roles[id] != nil }.sorted { $0.id < $1.id }.map { (subscription, json($0)) }
+            case "referent_assignation":
+                records += referents.sorted { $0.lexicographicallyPrecedes($1) }.compactMap { pair in
+                    guard let agent = agents[pair[0]], let user = users[pair[1]], user.organisations.contains(id) else { return nil }
+                    return (subscription, .object([("user", json(user, nested: true)), ("agent", json(agent))]))
+                }
+            default: break
+            }
+        }
+        for (subscription, data) in records { deliver(subscription, "created", data, to: webhook) }
+    }
+
+    mutating func deliver(_ subscription: String, _ event: String, _ data: JSONValue, to webhook: Webhook) {
+        let model = RDVWorld.models[subscription] ?? subscription
+        let body = JSONValue.object([
+            ("data", data),
+            ("meta", .object([("model", .string(model)), ("event", .string(event)), ("webhook_reason", .null),
+                              ("timestamp", .string(RDVTime.format(Int(Date().timeIntervalSince1970))))])),
+        ]).serialized()
+        deliveries.append(Delivery(webhookID: webhook.id, targetURL: webhook.targetURL, model: model, event: event,
+                                   body: String(decoding: body, as: UTF8.self),
+                                   signature: RDVSignature.sign(body, secret: Array(webhook.secret.utf8))))
     }
 
     /// An email-safe ASCII version of a name.
