@@ -45,8 +45,9 @@ struct ExamplesTests {
         let examples = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".lua") }.sorted()
         // The Apidae examples' tests: ApidaeEndToEndTests.swift.
         #expect(examples == ["accept_with_justificatif.lua", "apidae_export_selection.lua", "apidae_membres.lua", "apidae_weekend.lua", "change_groupe.lua", "download_files.lua", "emjpm_mesures.lua",
-                             "export_csv.lua", "fetch_dossier.lua", "hello.lua", "list_instructeurs.lua", "send_message.lua",
-                             "sync_dossiers.lua", "tour.lua", "walk_dossiers.lua"])
+                             "export_csv.lua", "fetch_dossier.lua", "hello.lua", "list_instructeurs.lua",
+                             "rdv_absences_week.lua", "rdv_create_users.lua", "rdv_export_month.lua", "rdv_webhook_receiver.lua",
+                             "send_message.lua", "sync_dossiers.lua", "tour.lua", "walk_dossiers.lua"])
     }
 
     @Test("hello.lua: json, pp, parallel and an error value, without any service")
@@ -215,6 +216,8 @@ struct ExamplesTests {
             #"<Dossier 100002 accepte · Amélie Müller · groupe "Paris">"#,
             "  ok = false, kind = validation, message = dossierAccepter: Le dossier est déjà accepté",
             "  state on the server is still: accepte",
+            "  <Agent 1 Alix Fontaine>", #"  <Rdv 7001 2025-01-06 09:00 · seen · motif "Accueil">"#, "  10 RDVs that day",
+            "  rdv.user(999999): kind = not_found, status = 404",
         ] {
             #expect(run.lines.contains(line), "missing: \(line)")
         }

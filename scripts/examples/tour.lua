@@ -1,6 +1,7 @@
 -- tour.lua: a short guided tour of what guichet does with démarches-
 -- simplifiées: fetch a démarche, look at a dossier, iterate, accept one with
--- a justificatif, handle an error value, and dry-run a mutation.
+-- a justificatif, handle an error value, dry-run a mutation; then a few lines
+-- of rdv (RDV-Solidarités).
 --
 --   guichet --sandbox scripts/examples/tour.lua [DEMARCHE]
 --
@@ -64,3 +65,22 @@ ds.config{ dry_run = false }
 print("  state on the server is still: " .. ds.dossier(mine.number).state)
 os.remove(pdf)
 os.remove(dir)
+
+step("7. rdv: RDV-Solidarités, as the agent `guichet login rdv` signed in (one session, shared)")
+local signed_in, agent = pcall(rdv.me)
+if not signed_in then
+  print("  skipped: " .. tostring(agent.message or agent))
+else
+  print("  " .. tostring(agent))
+  local org = rdv.organisations()()   -- iterators: the first organisation
+  print("  " .. tostring(org))
+  -- Dates without a time zone are Paris time for RDV.
+  local shown = 0
+  for r in org:rdvs{ starts_after = "2025-01-06", starts_before = "2025-01-07" } do
+    shown = shown + 1
+    if shown <= 3 then print("  " .. tostring(r)) end
+  end
+  print(("  %d RDVs that day"):format(shown))
+  local found, e = pcall(rdv.user, 999999)
+  if not found then print(("  rdv.user(999999): kind = %s, status = %s"):format(e.kind, tostring(e.status))) end
+end
