@@ -12,8 +12,8 @@ import Synchronization
 ///
 /// - Search endpoints take `query` (JSON, in the URL or a form body) and
 ///   check it against the official request schema: a bad query is a bare
-///   500 in plain text (its text echoes the query, key included, as a Java
-///   error would). By-id endpoints take `apiKey`, `projetId` and their
+///   500 in plain text that says nothing of what is wrong and echoes the
+///   query, key included (the problem goes to the RequestLog's `rejected`). By-id endpoints take `apiKey`, `projetId` and their
 ///   parameters (`responseFields` as a comma list or a JSON list, `locales`,
 ///   `userStatus`) in the URL.
 /// - `apiKey`/`projetId` must be one of `ApidaeSandboxContract.projects`,
@@ -139,7 +139,7 @@ public final class ApidaeFake: SandboxFake {
             let settings = try await request.collectJSON() ?? .object([])
             if let today = settings["today"] {
                 let date: Date? = today.stringValue.flatMap(ApidaeFake.day)
-                guard date != nil || today == .null else { return SandboxResponse.text(.badRequest, "today: YYYY-MM-DD or null") }
+                guard date != nil || today == .null else { return Self.text(.badRequest, "today: YYYY-MM-DD or null") }
                 self.state.withLock { $0.today = date; $0.world = ApidaeWorld(today: date ?? Date()) }
             }
             return Response(status: .noContent)
@@ -181,11 +181,11 @@ public final class ApidaeFake: SandboxFake {
         var query: JSONValue
         if endpoint.takesQuery {
             guard let text = parameters.last(where: { $0.0 == "query" })?.1 else {
-                return log(request, endpoint, id, .null, SandboxResponse.text(.internalServerError, "Required String parameter 'query' is not present"))
+                return log(request, endpoint, id, .null, Self.text(.internalServerError, "Required String parameter 'query' is not present"))
             }
             guard let parsed = JSONValue.parse(text) else {
                 return log(request, endpoint, id, .string("(not JSON)"),
-                           SandboxResponse.text(.internalServerError, "com.fasterxml.jackson.core.JsonParseException: Unexpected character in query: \(text)"))
+                           Self.text(.internalServerError, "com.fasterxml.jackson.core.JsonParseException: Unexpected character in query: \(text)"))
             }
             query = parsed
         } else {
@@ -196,7 +196,7 @@ public final class ApidaeFake: SandboxFake {
         if case .slow = fault { try await harness.faults.delay(for: fault) }
         if case .status(let status)? = fault {
             // Apidae's errors are text; the real one may echo the request, key included.
-            return log(request, endpoint, id, query, SandboxResponse.text(.init(code: status),
+            return log(request, endpoint, id, query, Self.text(.init(code: status),
                                                                           "Erreur \(status) (sandbox fault) lors du traitement de \(query.jsonText)"))
         }
         if let answer = harness.faults.answer(for: fault) { return log(request, endpoint, id, query, answer) }
@@ -204,17 +204,18 @@ public final class ApidaeFake: SandboxFake {
         if let problem = ApidaeRequestSchemas.problem(in: query, for: endpoint) {
             record.rejected = [problem.message]
             // The real service answers a query its schema refuses with a bare 500 in text.
-            return log(request, endpoint, id, query, SandboxResponse.text(.internalServerError,
-                "Erreur interne du serveur : requête invalide (\(problem.message)) pour la requête \(query.jsonText)"))
+            // No hint of what is wrong (the RequestLog keeps the problem for the tests); the query echoed, key included.
+            return log(request, endpoint, id, query, Self.text(.internalServerError,
+                "Erreur interne du serveur : la requête n'a pas pu être traitée (\(query.jsonText))"))
         }
         guard let project = Self.project(of: query) else {
-            return log(request, endpoint, id, query, SandboxResponse.text(.forbidden, "Accès interdit"))
+            return log(request, endpoint, id, query, Self.text(.forbidden, "Accès interdit"))
         }
         switch endpoint {
         case .membres, .membre:
-            guard project.membres != .none else { return log(request, endpoint, id, query, SandboxResponse.text(.forbidden, "Accès interdit")) }
+            guard project.membres != .none else { return log(request, endpoint, id, query, Self.text(.forbidden, "Accès interdit")) }
         case .utilisateur, .utilisateurByMail, .utilisateursOfMembre, .utilisateurs:
-            guard project.membres == .full else { return log(request, endpoint, id, query, SandboxResponse.text(.forbidden, "Accès interdit")) }
+            guard project.membres == .full else { return log(request, endpoint, id, query, Self.text(.forbidden, "Accès interdit")) }
         default:
             break
         }
@@ -226,7 +227,7 @@ public final class ApidaeFake: SandboxFake {
         case .none:
             response = Response(status: status)
         case .some(.string(let text)) where status.code >= 400:
-            response = SandboxResponse.text(status, text)
+            response = Self.text(status, text)
         case .some(let json):
             var headers: HTTPFields = [:]
             headers[.contentType] = "application/json;charset=UTF-8"
@@ -327,6 +328,11 @@ public final class ApidaeFake: SandboxFake {
         }
         answer.append(("formatVersion", .string("v002")))
         return .object(answer)
+    }
+
+    /// A text answer, as Apidae sends its errors.
+    static func text(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        SandboxResponse.text(status, text, headers: [.contentType: "text/plain;charset=UTF-8"])
     }
 
     static func strings(_ value: JSONValue?) -> [String]? { value?.arrayValue?.compactMap(\.stringValue) }
