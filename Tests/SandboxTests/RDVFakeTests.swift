@@ -491,4 +491,24 @@ struct RDVFakeTests {
             #expect(sandbox.fake(RDVFake.self)?.webhookDeliveries.isEmpty == true)
         }
     }
+
+    @Test("Paris time: naive values in winter and summer time, explicit zones, dates at midnight, what is not a time")
+    func parisTime() {
+        let january = RDVTime.instant("2025-01-06T09:00")
+        #expect(january.map(RDVTime.format) == "2025-01-06 09:00:00 +0100")
+        #expect(RDVTime.instant("2025-01-06 08:00:00Z") == january)
+        #expect(RDVTime.instant("2025-01-06T10:00:00+02:00") == january)
+        #expect(RDVTime.instant("2025-01-06T09:00:00.000 01:00") == january)
+        #expect(RDVTime.instant("2025-07-01T09:00").map(RDVTime.format) == "2025-07-01 09:00:00 +0200")
+        #expect(RDVTime.instant("2025-07-01T07:00:00Z").map(RDVTime.format) == "2025-07-01 09:00:00 +0200")
+        // Summer time starts on 2025-03-30 at 01:00 UTC and ends on 2025-10-26 at 01:00 UTC.
+        #expect(RDVTime.instant("2025-03-30T00:59:59Z").map(RDVTime.format) == "2025-03-30 01:59:59 +0100")
+        #expect(RDVTime.instant("2025-03-30T01:00:00Z").map(RDVTime.format) == "2025-03-30 03:00:00 +0200")
+        #expect(RDVTime.instant("2025-10-26T01:00:00Z").map(RDVTime.format) == "2025-10-26 02:00:00 +0100")
+        #expect(RDVTime.instant("2025-01-06").map(RDVTime.format) == "2025-01-06 00:00:00 +0100")
+        #expect(RDVTime.instant("2025-02-30") == nil)
+        #expect(RDVTime.instant("tomorrow") == nil)
+        #expect(RDVTime.instant("2025-01-06T25:00") == nil)
+        #expect(RDVTime.weekday(RDVTime.date(C.firstRDVDay) ?? 0) == 0)
+    }
 }
