@@ -236,6 +236,58 @@ def emjpm_refresh(home):
     leave(r)
 
 
+@test("an RDV session evicted mid-session (a sign-in elsewhere) is renewed with a one-line notice")
+def rdv_renewal(home):
+    r = spawn(home)
+    r.sendline("=rdv.me().email")
+    r.expect("agent@sandbox-rdv.fr")
+    r.sendline("sandbox.evict_rdv_session()")
+    r.expect("> ")
+    r.sendline("=rdv.me().email")
+    r.expect("RDV-Solidarités session renewed")
+    r.expect("agent@sandbox-rdv.fr")
+    leave(r)
+
+
+@test("RDV without a stored password: an ended session asks for it in place, reruns the line, keeps it out of history")
+def rdv_relogin(home):
+    import socket
+    import subprocess
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([BINARY, "sandbox", "--port", str(port), "--exit-with-stdin"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        while "listening" not in (server.stdout.readline() or "listening"):
+            pass
+        url = f"http://127.0.0.1:{port}"
+        env = dict(os.environ, XDG_STATE_HOME=home + "/state", XDG_CONFIG_HOME=home + "/config", NO_COLOR="1",
+                   RDV_API_URL="", RDV_EMAIL="", RDV_PASSWORD="")
+        login = subprocess.run([BINARY, "login", "rdv", "--url", url, "--email", "agent@sandbox-rdv.fr", "--no-store-password"],
+                               input="sandbox-rdv-password\n", capture_output=True, text=True, env=env, timeout=30)
+        assert login.returncode == 0, login.stderr
+        r = spawn(home, "-i", extra={"RDV_API_URL": "", "RDV_EMAIL": "", "RDV_PASSWORD": ""})
+        r.sendline("=rdv.me().id")
+        r.expect(r"\r\n1\r\n")
+        subprocess.run(["curl", "-s", "-X", "POST", "-H", "content-type: application/json", "-d", "{}", url + "/__sandbox/rdv/evict"],
+                       capture_output=True, timeout=30)
+        r.sendline("=rdv.me().email")
+        r.expect("no password is stored")
+        r.expect(r"Log in to rdv again now, and retry\? \[Y/n\]")
+        r.sendline("y")
+        r.expect("Password of agent@sandbox-rdv.fr")
+        r.sendline("sandbox-rdv-password")
+        r.expect("agent@sandbox-rdv.fr\r\n")
+        leave(r)
+        history = open(home + "/state/guichet/history", encoding="utf-8").read()
+        assert "sandbox-rdv-password" not in history, history
+        assert '"=rdv.me().email"' in history, history
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+
+
 @test("help() and help(object) work in the REPL; the banner says it is the sandbox")
 def help_and_banner(home):
     r = spawn(home)
