@@ -183,7 +183,7 @@ struct ApidaeSchemaTests {
             _ = try ApidaeRequestSchemas.check(Self.parse(#"{"filter":{"nomm":"x"}}"#), for: .membres, label: "apidae.membres")
             Issue.record("accepted")
         } catch {
-            #expect(error.message == "apidae: apidae.membres: unknown field 'filter.nomm'; did you mean 'filter.nom'? fields of 'filter' are communeCode, communeCodePostal, idParrain, idProjet, idSecteur, nom, nomSecteur, statutProjet, typeProjet, types, userStatus")
+            #expect(error.message == "apidae.membres: unknown field 'filter.nomm'; did you mean 'filter.nom'? fields of 'filter' are communeCode, communeCodePostal, idParrain, idProjet, idSecteur, nom, nomSecteur, statutProjet, typeProjet, types, userStatus")
         }
     }
 

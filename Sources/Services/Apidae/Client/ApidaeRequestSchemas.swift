@@ -179,12 +179,13 @@ public enum ApidaeRequestSchemas {
 
     /// The query, normalised for sending (see `JSONSchema.normalized`), or
     /// the first problem as a `usage` error. `label` names the call in the
-    /// message (default: "query for <endpoint>").
+    /// message (default: "query for <endpoint>", after "apidae: "; a label
+    /// starting with "apidae", such as "apidae.membres", stands alone).
     public static func check(_ query: JSONValue, for endpoint: ApidaeEndpoint, label: String? = nil) throws(GuichetError) -> JSONValue {
         let label = label ?? "query for \(endpoint.rawValue)"
         guard let schema = try endpoint.schema?.schema else {
             if case .object(let fields) = query, let (name, _) = fields.first(where: { !injectedFields.contains($0.0) }) {
-                throw GuichetError(.usage, "apidae: \(label): unknown field '\(name)'; no field is allowed here",
+                throw GuichetError(.usage, "\(label.hasPrefix("apidae") ? "" : "apidae: ")\(label): unknown field '\(name)'; no field is allowed here",
                                    details: .object([("field", .string(name)), ("allowed", .array([]))]))
             }
             return query
@@ -210,6 +211,8 @@ public enum ApidaeRequestSchemas {
         if !problem.allowed.isEmpty { details.append(("allowed", .array(problem.allowed.map(JSONValue.string)))) }
         if let suggestion = problem.suggestion { details.append(("suggestion", .string(suggestion))) }
         if let expected = problem.expected { details.append(("expected", .string(expected))) }
-        return GuichetError(.usage, "apidae: \(label): \(problem.message)", details: .object(details))
+        // "apidae.membres: ..." as the label says it, else "apidae: query for ...: ...".
+        let prefix = label.hasPrefix("apidae") ? "" : "apidae: "
+        return GuichetError(.usage, "\(prefix)\(label): \(problem.message)", details: .object(details))
     }
 }
