@@ -223,9 +223,10 @@ help.fn { name = "apidae.agenda", signature = "apidae.agenda{dateDebut=, dateFin
   value = apidae.agenda, types = { returns = "Recherche", detaille = "boolean" },
   api = "v002/agenda/simple/list-objets-touristiques (detaille: agenda/detaille/...)",
   summary = "The objets open (events happening) between dateDebut and dateFin (YYYY-MM-DD), paged as apidae.recherche.\n"
-    .. "detaille = true asks agenda/detaille (one result per opening day) instead of agenda/simple (one per objet).",
+    .. "detaille = true asks agenda/detaille (one result per opening day) instead of agenda/simple (one per objet).\n"
+    .. "Any other field of a recherche is accepted (selectionIds, criteresQuery, responseFields, locales, first, count...).",
   options = { { "dateDebut", "first day, YYYY-MM-DD" }, { "dateFin", "last day, YYYY-MM-DD" },
-    { "detaille", "true: one result per day (agenda/detaille)" }, { "...", "any field of a recherche" } } }
+    { "detaille", "true: one result per day (agenda/detaille)" } } }
 
 function apidae.agenda_identifiants(query)
   local q, detaille = agenda_query("agenda_identifiants", query)
@@ -347,7 +348,7 @@ function Membre.__tostring(m)
   return "<Membre " .. text .. ">"
 end
 help.type { name = "Membre", module = "apidae", summary = "a membre of Apidae (an office de tourisme, a prestataire...), with Apidae's fields",
-  fields = { { "id, nom, type, secteur", "type and secteur: {id=, libelle=}" }, { "devise, urlLogo, descriptifCommercial", "" },
+  fields = { { "id, nom, type, secteur", "type and secteur: {id=, libelle=}" }, { "devise, urlLogo, descriptifCommercial", "what every project may read, « accès limité » included" },
     { "adresse", "{adresse1=, codePostal=, commune = {code=, nom=, ...}} (full access)" },
     { "utilisateurs, projets, ...", "with responseFields (full access only)" } } }
 
@@ -393,7 +394,7 @@ function Utilisateur.__tostring(u)
   return "<Utilisateur " .. text .. ">"
 end
 help.type { name = "Utilisateur", module = "apidae", summary = "an Apidae user account of a membre, with Apidae's fields",
-  fields = { { "id, firstName, lastName, eMail", "" }, { "fonction, actif", "" }, { "membre", "{id=, nom=}" } } }
+  fields = { { "id, firstName, lastName, eMail", "who" }, { "fonction, actif", "their role, and whether the account is active" }, { "membre", "{id=, nom=}" } } }
 
 -- Référentiel and collaborateurs -----------------------------------------
 

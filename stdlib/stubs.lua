@@ -363,11 +363,23 @@ function Context:write_type(out, spec)
       end
     end
   end
-  out[#out + 1] = "local " .. variable .. " = {}"
+  -- A table inside the module with functions of its own
+  -- (apidae.referentiel.communes): a field of the module's global, its
+  -- functions written with a dot.
+  local nested = false
+  if spec.module and spec.name:sub(1, #spec.module + 1) == spec.module .. "."
+      and spec.name:sub(#spec.module + 2):match("^[%a_][%w_]*$") then
+    for _, name in ipairs(self.registry.order) do
+      if not name:find(":", 1, true) and key_under(spec.name, name) then nested = true end
+    end
+  end
+  out[#out + 1] = nested and (spec.name .. " = {}") or ("local " .. variable .. " = {}")
   for _, name in ipairs(self.registry.order) do
     local entry = self.entries[name]
     if name:find(":", 1, true) and key_under(spec.name, name) then
       self:write_function(out, entry, variable, ":", class .. "." .. key_under(spec.name, name) .. ".options")
+    elseif nested and key_under(spec.name, name) then
+      self:write_function(out, entry, spec.name, ".", class .. "." .. key_under(spec.name, name) .. ".options")
     end
   end
 end

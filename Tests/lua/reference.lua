@@ -45,7 +45,13 @@ function reference.load(path, objects)
       local head, sep, key = item:match("^([%w_]+)([.:])([%w_]+)")
       local f = { signature = item, module = module, type = type_name,
         takes_options = item:find("^[%w_.:]+{") ~= nil or item:find("%[, {") ~= nil }
-      if head and sep == "." and head == module then
+      local nested_head, nested_table, nested_key = item:match("^([%w_]+)%.([%w_]+)%.([%w_]+)")
+      if nested_head and nested_head == module and type_name == nested_head .. "." .. nested_table then
+        -- a function of a table inside the module (apidae.referentiel.communes), listed under that table
+        local parent = _G[module] and rawget(_G[module], nested_table)
+        f.name, f.type = nested_head .. "." .. nested_table .. "." .. nested_key, nil
+        f.value = type(parent) == "table" and rawget(parent, nested_key) or nil
+      elseif head and sep == "." and head == module then
         f.name, f.value = head .. "." .. key, _G[module] and _G[module][key]   -- sandbox: only with --sandbox
       elseif head and sep == ":" and type_name then
         f.name, f.method = type_name .. ":" .. key, key
@@ -68,6 +74,8 @@ function reference.objects()
   return {
     Dossier = d, Demarche = dem, Groupe = dem.groupes[1], File = d.files[1],
     Mesure = emjpm.mesures()[1],
+    Objet = apidae.objet(5000108), Membre = apidae.membre(1157), Utilisateur = apidae.utilisateur(20001),
+    Recherche = apidae.recherche { selectionIds = { 64003 } }, ["apidae.referentiel"] = apidae.referentiel,
     Organisation = rdv.organisation(sandbox.rdv.organisation), Absence = rdv.absence(sandbox.rdv.first_absence_id),
     User = rdv.user(sandbox.rdv.first_user_id), Agent = rdv.me(), Rdv = rdv.organisation(sandbox.rdv.organisation):rdvs()(),
     Motif = rdv.organisation(sandbox.rdv.organisation):motifs()(), Webhook = rdv.organisation(sandbox.rdv.organisation):webhooks()(),
