@@ -108,7 +108,8 @@ struct ApidaeFakeTests {
             let near = Self.json(try await Self.search(base, .identifiants, [("center", .object([("type", .string("Point")),
                                                                                                   ("coordinates", .array([.double(4.67), .double(45.24)]))])),
                                                                               ("radius", .string("3000"))]))
-            #expect((near["objetTouristiqueIds"]?.arrayValue ?? []).contains(.int(ApidaeSandboxContract.creperieId)))
+            let nearby = near["objetTouristiqueIds"]?.arrayValue ?? []
+            #expect(nearby.contains(.int(ApidaeSandboxContract.creperieId)))
             let byName = Self.json(try await Self.search(base, .recherche, [("order", .string("NOM")), ("asc", .string("false")), ("count", .int(3)),
                                                                               ("responseFields", .array([.string("nom")]))]))
             let names = (byName["objetsTouristiques"]?.arrayValue ?? []).compactMap { $0["nom"]?["libelleFr"]?.stringValue }
@@ -308,6 +309,13 @@ struct ApidaeFakeTests {
                                                                         body: Array(#"{"today":"2027-01-07"}"#.utf8), idempotent: false))
             #expect(moved.status == 204)
             #expect(Self.json(try await Self.get(base + "/__sandbox/apidae/seed"))["nextSaturday"] == .string("2027-01-09"))
+            let slowed = try await HTTPTransport.shared.send(HTTPRequest(method: .POST, url: base + "/__sandbox/apidae/settings",
+                                                                         headers: [("Content-Type", "application/json")],
+                                                                         body: Array(#"{"utilisateurs_delay":0.3}"#.utf8), idempotent: false))
+            #expect(slowed.status == 204)
+            let started = ContinuousClock.now
+            let everyone = try await Self.get(base + ApidaeEndpoint.utilisateurs.path + "?apiKey=\(Self.full.apiKey)&projetId=\(Self.full.id)")
+            #expect(everyone.status == 200 && started.duration(to: .now) >= .milliseconds(300))
         }
     }
 

@@ -33,8 +33,9 @@ import Synchronization
 /// the key replaced by the name of its project), `POST
 /// /__sandbox/apidae/queries/clear`, `GET /__sandbox/apidae/seed` (today,
 /// next weekend, the events of next weekend, projects and ids), `POST
-/// /__sandbox/apidae/settings {"today": "YYYY-MM-DD"}` (the data re-dated
-/// around another day; `{"today": null}` back to the real one).
+/// /__sandbox/apidae/settings {"today": "YYYY-MM-DD", "utilisateurs_delay": 5}`
+/// (the data re-dated around another day, `{"today": null}` back to the
+/// real one; get-all-utilisateurs made as slow as the real one, in seconds).
 public final class ApidaeFake: SandboxFake {
     public let name = "apidae"
     public let faultPaths = ["/api/v002"]
@@ -51,6 +52,8 @@ public final class ApidaeFake: SandboxFake {
         var today: Date?
         var world: ApidaeWorld
         var received: [Received] = []
+        /// Seconds get-all-utilisateurs waits before answering (the real one is very slow).
+        var utilisateursDelay: Double = 0
     }
 
     let state: Mutex<State>
@@ -142,6 +145,12 @@ public final class ApidaeFake: SandboxFake {
                 guard date != nil || today == .null else { return Self.text(.badRequest, "today: YYYY-MM-DD or null") }
                 self.state.withLock { $0.today = date; $0.world = ApidaeWorld(today: date ?? Date()) }
             }
+            if let delay = settings["utilisateurs_delay"] {
+                guard let seconds = JSONSchemaNumbers.number(delay), seconds >= 0, seconds <= 600 else {
+                    return Self.text(.badRequest, "utilisateurs_delay: seconds, 0 to 600")
+                }
+                self.state.withLock { $0.utilisateursDelay = seconds }
+            }
             return Response(status: .noContent)
         }
     }
@@ -219,7 +228,8 @@ public final class ApidaeFake: SandboxFake {
         default:
             break
         }
-        let world = self.world
+        let (world, delay) = state.withLock { ($0.world, $0.utilisateursDelay) }
+        if endpoint == .utilisateurs, delay > 0 { try await Task.sleep(nanoseconds: UInt64(delay * 1e9)) }
         let (status, body) = answer(endpoint, id: id, query: query, project: project, world: world)
         record.executed = true
         let response: Response
