@@ -31,6 +31,8 @@ Recherche.__index = Recherche
 -- The locale an objet's label is shown in (the first one its query asked
 -- for), kept aside so that the objet holds Apidae's fields only.
 local label_locale = setmetatable({}, { __mode = "k" })
+-- The step function of each Recherche.
+local steps = setmetatable({}, { __mode = "k" })
 
 local function capitalized(locale)
   return locale:sub(1, 1):upper() .. locale:sub(2):lower()
@@ -133,8 +135,9 @@ local function pager(fname, endpoint, list_key, query, wrap)
   local self = setmetatable({ numFound = integer_of(answer.numFound) or 0, query = answer.query, endpoint = endpoint }, Recherche)
   local page, index, offset = answer[list_key] or {}, 0, first
   local done = false
-  -- The iterator: the object itself is called by `for`.
-  rawset(self, "_next", function()
+  -- The iterator: the object itself is called by `for` (the step is kept
+  -- aside, so that the object holds its documented fields only).
+  steps[self] = function()
     while not done do
       index = index + 1
       local item = page[index]
@@ -147,12 +150,12 @@ local function pager(fname, endpoint, list_key, query, wrap)
       self.numFound = integer_of(next_answer.numFound) or self.numFound
     end
     return nil
-  end)
+  end
   return self
 end
 
 function Recherche.__call(self)
-  local step = rawget(self, "_next")
+  local step = steps[self]
   if type(step) ~= "function" then return nil end
   return step()
 end
