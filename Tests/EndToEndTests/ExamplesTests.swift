@@ -218,6 +218,9 @@ struct ExamplesTests {
             "  state on the server is still: accepte",
             "  <Agent 1 Alix Fontaine>", #"  <Rdv 7001 2025-01-06 09:00 · seen · motif "Accueil">"#, "  10 RDVs that day",
             "  rdv.user(999999): kind = not_found, status = 404",
+            "  <Objet 5000108 RESTAURATION · Crêperie « Ker Ysé » · Annonay>", "  sélection 64001: 42 objets, 42 read in pages of 20",
+            "  3 membres in Valence, the first: <Membre 1157 Valence Romans Tourisme · Office de tourisme · Valence>",
+            "  usage: unknown field 'selectionId'; did you mean 'selectionIds'?",
         ] {
             #expect(run.lines.contains(line), "missing: \(line)")
         }
@@ -226,6 +229,9 @@ struct ExamplesTests {
         #expect(run.count("dossierAccepter") == 2)
         #expect(run.count("dossierRepasserEnInstruction") == 0)
         #expect(run.count("PUT /storage/uploads/") == 1)
+        // Apidae: the objet, three pages of the sélection, the membres; the bad query never left.
+        #expect(run.count("/api/v002/recherche/list-objets-touristiques") == 3)
+        #expect(run.count("/api/v002/") == 5)
     }
 
     @Test("walk_dossiers.lua: 300 dossiers by state and by groupe, read in 3 pages")

@@ -1,7 +1,7 @@
 -- tour.lua: a short guided tour of what guichet does with démarches-
 -- simplifiées: fetch a démarche, look at a dossier, iterate, accept one with
 -- a justificatif, handle an error value, dry-run a mutation; then a few lines
--- of rdv (RDV-Solidarités).
+-- of rdv (RDV-Solidarités) and of apidae (Apidae tourisme).
 --
 --   guichet --sandbox scripts/examples/tour.lua [DEMARCHE]
 --
@@ -83,4 +83,20 @@ else
   print(("  %d RDVs that day"):format(shown))
   local found, e = pcall(rdv.user, 999999)
   if not found then print(("  rdv.user(999999): kind = %s, status = %s"):format(e.kind, tostring(e.status))) end
+end
+
+step("8. apidae: Apidae tourisme, queries checked before they leave")
+local found, objet = pcall(apidae.objet, 5000108)
+if not found then
+  print("  skipped: " .. tostring(objet.message or objet))
+else
+  print("  " .. tostring(objet))
+  -- A Recherche knows numFound before the loop; pages are fetched as it goes.
+  local r = apidae.recherche{ selectionIds = { 64001 }, locales = { "fr", "en" }, count = 20 }
+  print(("  sélection 64001: %d objets, %d read in pages of 20"):format(r.numFound, #r:list()))
+  local membres = apidae.membres{ filter = { communeCode = "26362" } }
+  print(("  %d membres in Valence, the first: %s"):format(#membres, tostring(membres[1])))
+  -- A field Apidae does not know is refused here, with the near miss; nothing is sent.
+  local ok, e = pcall(apidae.recherche, { selectionId = { 64001 } })
+  if not ok then print("  " .. e.kind .. ": " .. e.message:match("unknown field '[^']+'; did you mean '[^']+'%?")) end
 end
