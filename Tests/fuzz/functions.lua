@@ -193,7 +193,7 @@ local function methods_of(prefix, object)
   if type(mt) == "table" then collect(mt) collect(rawget(mt, "__index")) end
 end
 
-for _, name in ipairs { "ds", "emjpm", "json", "csv", "pp", "parallel", "help", "guichet" } do
+for _, name in ipairs { "ds", "emjpm", "apidae", "json", "csv", "pp", "parallel", "help", "guichet" } do
   local module = _G[name]
   for k, v in pairs(module) do
     if type(v) == "function" then add(name .. "." .. k, v) end
@@ -209,6 +209,11 @@ end
 if groupe then methods_of("Groupe", groupe) end
 if file then methods_of("File", file) end
 if mesure then methods_of("Mesure", mesure) end
+for k, v in pairs(apidae.referentiel) do
+  if type(v) == "function" then add("apidae.referentiel." .. k, v) end
+end
+local recherche = try(apidae.recherche, { selectionIds = { 64001 }, count = 5 })
+if recherche then methods_of("Recherche", recherche) end
 local writer = try(csv.writer, "fuzz-writer.csv")
 if writer then methods_of("csv.writer", writer) end
 local reader = try(csv.reader, "a;b\n1;2\n")
