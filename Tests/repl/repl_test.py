@@ -317,6 +317,34 @@ def interactive_after_script(home):
     leave(r)
 
 
+@test("apidae: an objet prints as one line and completes with Tab; a line holding the project's key stays out of history")
+def apidae_objects_and_key(home):
+    key = "apidae-sandbox-key-" + "full-4b7e2c91d0"
+    r = spawn(home)
+    r.sendline("o = apidae.objet(5000108)")
+    r.expect("> ")
+    r.sendline("o")
+    r.expect("<Objet 5000108 RESTAURATION · Crêperie « Ker Ysé » · Annonay>")
+    r.send("o.locali\t")
+    r.expect("sation")
+    r.send(".adresse.commune.nom\r")
+    r.expect('"Annonay"')
+    r.sendline("r = apidae.recherche{selectionIds = {64001}}")
+    r.expect("> ")
+    r.send("r.numF\t")
+    r.expect("ound")
+    r.send("\r")
+    r.expect(r"\r\n42\r\n")
+    r.sendline('k = "' + key + '"')
+    r.expect("> ")
+    r.sendline("=#k")
+    r.expect(r"\r\n34\r\n")
+    leave(r)
+    history = open(home + "/state/guichet/history", encoding="utf-8").read()
+    assert "apidae-sandbox-key" not in history, "the Apidae key reached the history"
+    assert '"o = apidae.objet(5000108)"' in history or "o = apidae.objet(5000108)" in history, "history kept the other lines"
+
+
 if failures:
     print(f"{len(failures)} of {passed + len(failures)} REPL tests failed:\n" + "\n".join(failures))
     sys.exit(1)
