@@ -344,9 +344,9 @@ function rdv.create_absence(spec)
   check_absence("create_absence", body)
   return mutate(Absence, "absence", "POST", "/api/v1/absences", nil, body)
 end
-help.fn { name = "rdv.create_absence", signature = "rdv.create_absence{agent_id= or agent_email=, title=, first_day=, start_time=, end_day=, end_time=} -> Absence",
+help.fn { name = "rdv.create_absence", signature = "rdv.create_absence{agent_id=, agent_email=, title=, first_day=, start_time=, end_day=, end_time=} -> Absence",
   value = rdv.create_absence, api = "POST /api/v1/absences",
-  summary = "Creates an absence of an agent. Days \"2025-01-06\", times \"09:00\" (Paris time).\n"
+  summary = "Creates an absence of an agent (agent_id or agent_email). Days \"2025-01-06\", times \"09:00\" (Paris time).\n"
     .. "Invalid values come back as kind \"validation\" with the field errors in err.details.",
   example = 'rdv.create_absence{agent_email = "agent@example.fr", title = "Formation", first_day = "2025-01-06", start_time = "09:00", end_day = "2025-01-06", end_time = "12:00"}' }
 

@@ -242,7 +242,3 @@ public actor RDVSession: SessionSource {
 public enum RDVSessionClock {
     public static var now: Double { Date().timeIntervalSince1970 }
 }
-
-extension RDVSessionHeaders {
-    public var agent: String { uid }
-}
