@@ -193,7 +193,7 @@ local function methods_of(prefix, object)
   if type(mt) == "table" then collect(mt) collect(rawget(mt, "__index")) end
 end
 
-for _, name in ipairs { "ds", "emjpm", "apidae", "json", "csv", "pp", "parallel", "help", "guichet" } do
+for _, name in ipairs { "ds", "emjpm", "apidae", "rdv", "json", "csv", "pp", "parallel", "help", "guichet" } do
   local module = _G[name]
   for k, v in pairs(module) do
     if type(v) == "function" then add(name .. "." .. k, v) end
@@ -214,6 +214,16 @@ for k, v in pairs(apidae.referentiel) do
 end
 local recherche = try(apidae.recherche, { selectionIds = { 64001 }, count = 5 })
 if recherche then methods_of("Recherche", recherche) end
+local rdv_org = try(rdv.organisation, sandbox.rdv.organisation)
+if rdv_org then
+  methods_of("Organisation", rdv_org)
+  local hook = try(function() return rdv_org:webhooks()() end)
+  if hook then methods_of("Webhook", hook) end
+end
+local rdv_user = try(rdv.user, sandbox.rdv.first_user_id)
+if rdv_user then methods_of("User", rdv_user) end
+local rdv_absence = try(rdv.absence, sandbox.rdv.first_absence_id)
+if rdv_absence then methods_of("Absence", rdv_absence) end
 local writer = try(csv.writer, "fuzz-writer.csv")
 if writer then methods_of("csv.writer", writer) end
 local reader = try(csv.reader, "a;b\n1;2\n")
