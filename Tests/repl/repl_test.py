@@ -270,6 +270,11 @@ def rdv_relogin(home):
         r = spawn(home, "-i", extra={"RDV_API_URL": "", "RDV_EMAIL": "", "RDV_PASSWORD": ""})
         r.sendline("=rdv.me().id")
         r.expect(r"\r\n1\r\n")
+        # A script beside the REPL uses the same stored session: the server saw the login's sign-in only.
+        other = subprocess.run([BINARY, "-e", "print(rdv.me().id)"], capture_output=True, text=True, env=env, timeout=30)
+        assert other.stdout == "1\n", other.stderr
+        stats = subprocess.run(["curl", "-s", url + "/__sandbox/rdv/stats"], capture_output=True, text=True, timeout=30).stdout
+        assert '"sign_ins":1' in stats.replace(" ", ""), stats
         subprocess.run(["curl", "-s", "-X", "POST", "-H", "content-type: application/json", "-d", "{}", url + "/__sandbox/rdv/evict"],
                        capture_output=True, timeout=30)
         r.sendline("=rdv.me().email")
