@@ -192,6 +192,8 @@ let package = Package(
         .testTarget(name: "GuichetHostTests", dependencies: ["GuichetHost", "GuichetCore"]),
         // The eMJPM client's helpers (numero_rg, OAuth encoding, configuration).
         .testTarget(name: "EMJPMTests", dependencies: ["EMJPM", "GuichetCore"]),
+        // The RDV-Solidarités client's pieces: its error table, webhook signatures, the stored credential.
+        .testTarget(name: "RDVTests", dependencies: ["RDV", "GuichetCore", "Transport", "Credentials"]),
         // Apidae's request schemas and validator, and its fake over HTTP.
         .testTarget(name: "ApidaeTests", dependencies: ["Apidae", "ApidaeFake", "Sandbox", "GuichetCore", "Transport"]),
         // The service unit: a test-only service, registered like the real ones, run through the host and the sandbox.
