@@ -105,6 +105,22 @@ struct ApidaeEndToEndTests {
         #expect(!holdsKey(dry.stdout + dry.stderr))
     }
 
+    @Test("apidae.utilisateurs() has a long deadline: it outlasts GUICHET_HTTP_TIMEOUT, which other calls keep")
+    func slowUtilisateurs() throws {
+        let home = try Home()
+        try Self.sandbox.admin("/__sandbox/apidae/settings", #"{"utilisateurs_delay": 3}"#)
+        defer { try? Self.sandbox.admin("/__sandbox/apidae/settings", #"{"utilisateurs_delay": 0}"#) }
+        let outcome = try run(guichetBinary, ["-e", """
+            print(#apidae.utilisateurs() >= 4)
+            local ok, err = pcall(apidae.membres)
+            print(ok)
+            """], environment: environment(home, ["APIDAE_API_URL": Self.sandbox.url, "APIDAE_PROJET_ID": Self.projet,
+                                                  "APIDAE_API_KEY": Self.key, "GUICHET_HTTP_TIMEOUT": "1"]))
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout == "true\ntrue\n")
+        #expect(!holdsKey(outcome.stdout + outcome.stderr))
+    }
+
     /// The next Saturday after today (the following one on a Saturday), UTC, and the Sunday after it.
     func nextWeekend() -> (String, String) {
         var calendar = Calendar(identifier: .gregorian)

@@ -350,6 +350,25 @@ def apidae_objects_and_key(home):
     assert '"o = apidae.objet(5000108)"' in history or "o = apidae.objet(5000108)" in history, "history kept the other lines"
 
 
+@test("apidae: an Accès interdit offers to log in again; another project's key read without echo, the call retried")
+def apidae_relogin(home):
+    r = spawn(home)
+    r.sendline('=sandbox.apidae_project("limited")')
+    r.expect("7002")
+    r.sendline("=apidae.utilisateur(20001).id")
+    r.expect("Accès interdit")
+    r.expect(r"Log in to apidae again now, and retry\? \[Y/n\]")
+    r.sendline("y")
+    r.expect(r"Apidae projetId \[7002\]: ")
+    r.sendline("7001")
+    r.expect("API key of Apidae project 7001")
+    r.sendline("apidae-sandbox-key-" + "full-4b7e2c91d0")
+    r.expect(r"\r\n20001\r\n")
+    leave(r)
+    history = open(home + "/state/guichet/history", encoding="utf-8").read()
+    assert "apidae-sandbox-key" not in history, "the Apidae key reached the history"
+
+
 if failures:
     print(f"{len(failures)} of {passed + len(failures)} REPL tests failed:\n" + "\n".join(failures))
     sys.exit(1)

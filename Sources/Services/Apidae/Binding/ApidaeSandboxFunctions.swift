@@ -14,7 +14,8 @@ extension ApidaeUnit {
                 throw call.argumentError(1, "full, limited or none expected")
             }
             call.state.appData[ApidaeSettings.self] = ApidaeSettings(ApidaeConfiguration(
-                apiURL: ApidaeSandboxContract.apiURL(onSandbox: server.baseURL), projetId: String(project.id), apiKey: Secret(project.apiKey)))
+                apiURL: ApidaeSandboxContract.apiURL(onSandbox: server.baseURL), projetId: String(project.id), apiKey: Secret(project.apiKey)),
+                sandbox: true)
             call.state.push(project.id)
             return 1
         }

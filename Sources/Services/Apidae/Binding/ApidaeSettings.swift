@@ -21,9 +21,12 @@ struct ApidaeCredential: StoredCredential {
 final class ApidaeSettings {
     let configuration: ApidaeConfiguration
     let client: ApidaeClient
+    /// A sandbox project's: never stored.
+    let sandbox: Bool
 
-    init(_ configuration: ApidaeConfiguration) {
+    init(_ configuration: ApidaeConfiguration, sandbox: Bool = false) {
         self.configuration = configuration
+        self.sandbox = sandbox
         client = ApidaeClient(configuration: configuration)
     }
 

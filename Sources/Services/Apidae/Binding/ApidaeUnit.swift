@@ -29,12 +29,16 @@ struct ApidaeUnit: GuichetService {
         state.appData[ApidaeSettings.self]?.configuration.apiKey.map { [$0.reveal()] } ?? []
     }
 
-    /// Asks for the key again (same project and host), checks it, stores it.
+    /// Asks for the project (Enter keeps it) and its key, checks them, stores
+    /// them (never the sandbox's), and reads with them from now on.
     func relogin(_ state: LuaState, _ prompt: Prompt) throws {
         let accounts = Accounts.of(state)
-        var configuration = try ApidaeSettings.configuration(accounts)
-        if configuration.projetId == nil {
-            configuration.projetId = prompt.line("Apidae projetId: ").map { String($0.filter { !$0.isWhitespace }) }
+        let current = state.appData[ApidaeSettings.self]
+        var configuration = try current?.configuration ?? ApidaeSettings.configuration(accounts)
+        // The project may change too (another project has the permission the call needs); Enter keeps it.
+        let shown = configuration.projetId.map { " [\($0)]" } ?? ""
+        if let typed = prompt.line("Apidae projetId\(shown): ").map({ String($0.filter { !$0.isWhitespace }) }), !typed.isEmpty {
+            configuration.projetId = typed
         }
         guard let projet = configuration.projetId, Int(projet) != nil else { throw GuichetError(.usage, "no projetId given") }
         guard let key = prompt.secret("API key of Apidae project \(projet): "), !key.isEmpty else {
@@ -42,8 +46,10 @@ struct ApidaeUnit: GuichetService {
         }
         configuration.apiKey = key
         _ = try ApidaeLogin.check(configuration)
-        try ApidaeLogin.save(store: accounts.store, profile: try accounts.profileName(for: "apidae"), configuration)
-        state.appData[ApidaeSettings.self] = ApidaeSettings(configuration)
+        // The sandbox's keys are never stored.
+        let sandbox = current?.sandbox ?? false
+        if !sandbox { try ApidaeLogin.save(store: accounts.store, profile: try accounts.profileName(for: "apidae"), configuration) }
+        state.appData[ApidaeSettings.self] = ApidaeSettings(configuration, sandbox: sandbox)
         prompt.notice("Apidae key accepted")
     }
 
@@ -51,7 +57,8 @@ struct ApidaeUnit: GuichetService {
     func useSandbox(_ sandbox: SandboxHandle, in state: LuaState) throws {
         let project = ApidaeSandboxContract.fullProject
         state.appData[ApidaeSettings.self] = ApidaeSettings(ApidaeConfiguration(
-            apiURL: ApidaeSandboxContract.apiURL(onSandbox: sandbox.baseURL), projetId: String(project.id), apiKey: Secret(project.apiKey)))
+            apiURL: ApidaeSandboxContract.apiURL(onSandbox: sandbox.baseURL), projetId: String(project.id), apiKey: Secret(project.apiKey)),
+            sandbox: true)
     }
 
     var sandboxSummary: String { "apidae projet \(ApidaeSandboxContract.fullProject.id)" }
