@@ -592,6 +592,10 @@ help.type { name = "Webhook", module = "rdv", summary = "a webhook endpoint (its
 -- What --sandbox adds to the `sandbox` module for RDV.
 help.fn { name = "sandbox.evict_rdv_session", signature = "sandbox.evict_rdv_session([email])",
   summary = "The agent signs in elsewhere: the session guichet holds is dead (the next call signs in again)." }
+help.fn { name = "sandbox.rdv_webhook_deliveries",
+  signature = "sandbox.rdv_webhook_deliveries() -> {deliveries = {{webhook_id=, target_url=, model=, event=, body=, signature=}, ...}}",
+  summary = "What the fake RDV would have sent to the webhook endpoints after each change (body raw, signature as\n"
+    .. "X-Lapin-Signature): feed them to rdv.verify_webhook or to a receiver." }
 help.fn { name = "sandbox.rdv_stats", signature = "sandbox.rdv_stats() -> {sign_ins=, sign_outs=, failed_sign_ins=}",
   types = { sign_ins = "integer", sign_outs = "integer", failed_sign_ins = "integer" },
   summary = "How many sign-ins and sign-outs the fake RDV served." }

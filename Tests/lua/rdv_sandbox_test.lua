@@ -239,6 +239,26 @@ test("verify_webhook: HMAC-SHA256 hex of the raw body", function()
   raises(function() rdv.verify_webhook(nil, body, good) end, "secret expected")
 end)
 
+test("a change made through the API reaches a webhook signed as RDV signs it", function()
+  local org = rdv.organisation(S.organisation)
+  local hook = org:create_webhook { target_url = "https://example.fr/deliveries", secret = "s3cr3t-webhook",
+    subscriptions = { "absence" }, trigger = false }
+  local a = rdv.create_absence { agent_id = S.agent_id, title = "Signée", first_day = "2025-03-12", start_time = "09:00",
+    end_day = "2025-03-12", end_time = "10:00" }
+  local mine = {}
+  for _, d in ipairs(sandbox.rdv_webhook_deliveries().deliveries) do
+    if d.webhook_id == hook.id then mine[#mine + 1] = d end
+  end
+  assert(#mine >= 1, "a delivery for the new endpoint")
+  local delivery = mine[#mine]
+  eq(rdv.verify_webhook("s3cr3t-webhook", delivery.body, delivery.signature), true)
+  eq(rdv.verify_webhook("another-secret", delivery.body, delivery.signature), false)
+  local decoded = json.decode(delivery.body)
+  eq(decoded.meta.model, "Absence")
+  eq(decoded.meta.event, "created")
+  eq(decoded.data.id, a.id)
+end)
+
 test("help covers every function and method", function()
   local missing = {}
   for name, f in pairs(rdv) do

@@ -38,6 +38,10 @@ extension RDVUnit {
             let email = call.isNoneOrNil(1) ? RDVSandboxContract.email : try call.string(1)
             return SandboxAdmin.post(call, server, RDVSandboxContract.adminPrefix + "/evict", .object([("email", .string(email))]))
         }
+        // sandbox.rdv_webhook_deliveries() -> {{webhook_id=, target_url=, model=, event=, body=, signature=}, ...}
+        state.setFunction("rdv_webhook_deliveries", in: -1) { call in
+            SandboxAdmin.get(call, try SandboxAdmin.server(call), RDVSandboxContract.adminPrefix + "/webhook_deliveries")
+        }
         // sandbox.rdv_stats() -> {sign_ins=, sign_outs=, failed_sign_ins=}
         state.setFunction("rdv_stats", in: -1) { call in
             SandboxAdmin.get(call, try SandboxAdmin.server(call), RDVSandboxContract.adminPrefix + "/stats")
