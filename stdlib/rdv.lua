@@ -87,6 +87,16 @@ local function check_boolean(fname, name, value)
   end
 end
 
+-- The member `key` of an answer, which must be a JSON object holding a
+-- table there (`optional`: or nothing); anything else is a malformed answer.
+local function member(answer, key, operation, optional)
+  local value = type(answer) == "table" and answer[key] or nil
+  if type(value) ~= "table" and not (optional and value == nil and type(answer) == "table") then
+    guichet.raise("protocol", ("the server's answer to %s is malformed: no %s object or list"):format(operation, key), 0)
+  end
+  return value
+end
+
 -- Iterates every object of a paginated list, page after page, following
 -- meta.next_page (100 per page). Pages are fetched as the loop needs them.
 local function pages(path, root, class, query)
@@ -101,9 +111,10 @@ local function pages(path, root, class, query)
       local q = {}
       for k, v in pairs(query or {}) do q[k] = v end
       q.page = page
-      local answer = core.request("GET", path, q) or {}
-      items, index = answer[root] or {}, 0
-      local following = answer.meta and answer.meta.next_page
+      local answer = core.request("GET", path, q)
+      items, index = member(answer, root, "GET " .. path), 0
+      local meta = member(answer, "meta", "GET " .. path, true) or {}
+      local following = meta.next_page
       if math.type(following) == "integer" and following > page then
         page = following
       else
@@ -118,7 +129,7 @@ local function mutate(class, root, method, path, query, body)
   local answer, dry = core.request(method, path, query, body)
   if dry then return nil, dry end
   if answer == nil then return true end
-  return wrap(class, answer[root] or answer)
+  return wrap(class, member(answer, root, method .. " " .. path))
 end
 
 -- Replaces self's fields with the server's (an update's answer).
@@ -148,7 +159,7 @@ end
 
 function rdv.me()
   local answer = core.request("GET", "/api/v1/auth/validate_token")
-  return wrap(Agent, answer and answer.data or answer)
+  return wrap(Agent, member(answer, "data", "GET /api/v1/auth/validate_token"))
 end
 help.fn { name = "rdv.me", signature = "rdv.me() -> Agent", value = rdv.me, api = "GET /api/v1/auth/validate_token",
   summary = "The signed-in agent (id, email, first_name, last_name)." }
@@ -178,7 +189,7 @@ help.fn { name = "rdv.organisations", signature = "rdv.organisations{departement
 function rdv.organisation(id)
   id = check_id("organisation", 1, id)
   local answer = core.request("GET", "/api/v1/organisations/" .. id)
-  return wrap(Organisation, answer and answer.organisation)
+  return wrap(Organisation, member(answer, "organisation", "GET /api/v1/organisations/:id"))
 end
 help.fn { name = "rdv.organisation", signature = "rdv.organisation(id) -> Organisation", value = rdv.organisation,
   types = { id = "integer" }, api = "GET /api/v1/organisations/:id",
@@ -222,7 +233,7 @@ function Organisation:user(id)
   check_self(self, Organisation, "user")
   id = check_id("user", 1, id)
   local answer = core.request("GET", "/api/v1/organisations/" .. self.id .. "/users/" .. id)
-  return wrap(User, answer and answer.user)
+  return wrap(User, member(answer, "user", "GET /api/v1/users/:id"))
 end
 help.fn { name = "Organisation:user", signature = "organisation:user(id) -> User", value = Organisation.user, types = { id = "integer" },
   api = "GET /api/v1/organisations/:id/users/:user_id", summary = "One user of the organisation." }
@@ -316,7 +327,7 @@ help.fn { name = "rdv.absences", signature = "rdv.absences() -> iterator of Abse
 function rdv.absence(id)
   id = check_id("absence", 1, id)
   local answer = core.request("GET", "/api/v1/absences/" .. id)
-  return wrap(Absence, answer and answer.absence)
+  return wrap(Absence, member(answer, "absence", "GET /api/v1/absences/:id"))
 end
 help.fn { name = "rdv.absence", signature = "rdv.absence(id) -> Absence", value = rdv.absence, types = { id = "integer" },
   api = "GET /api/v1/absences/:id", summary = "One absence; :update{...} and :delete() act on it." }
@@ -389,7 +400,7 @@ help.fn { name = "rdv.users", signature = "rdv.users{ids=} -> iterator of User",
 function rdv.user(id)
   id = check_id("user", 1, id)
   local answer = core.request("GET", "/api/v1/users/" .. id)
-  return wrap(User, answer and answer.user)
+  return wrap(User, member(answer, "user", "GET /api/v1/users/:id"))
 end
 help.fn { name = "rdv.user", signature = "rdv.user(id) -> User", value = rdv.user, types = { id = "integer" },
   api = "GET /api/v1/users/:id", summary = "One user; :update{...} and :invitation_token() act on them." }
@@ -440,7 +451,11 @@ function User:invitation_token()
   check_self(self, User, "invitation_token")
   local answer, dry = core.request("POST", "/api/v1/users/" .. self.id .. "/rdv_invitation_token")
   if dry then return nil, dry end
-  return answer and answer.invitation_token
+  local token = type(answer) == "table" and answer.invitation_token
+  if type(token) ~= "string" then
+    guichet.raise("protocol", "the server's answer to POST /api/v1/users/:id/rdv_invitation_token is malformed: no invitation_token", 0)
+  end
+  return token
 end
 help.fn { name = "User:invitation_token", signature = "user:invitation_token() -> string", value = User.invitation_token,
   api = "POST /api/v1/users/:id/rdv_invitation_token", summary = "A token (8 letters and digits) inviting the user to book." }
@@ -450,7 +465,7 @@ function rdv.add_to_organisation(user, organisation)
     organisation_id = id_of("add_to_organisation", 2, organisation, "organisation") }
   local answer, dry = core.request("POST", "/api/v1/user_profiles", nil, body)
   if dry then return nil, dry end
-  return answer and answer.user_profile or true
+  return type(answer) == "table" and answer.user_profile or true
 end
 help.fn { name = "rdv.add_to_organisation", signature = "rdv.add_to_organisation(user, organisation) -> {user=, organisation=}",
   value = rdv.add_to_organisation, api = "POST /api/v1/user_profiles",
@@ -471,7 +486,7 @@ function rdv.assign_referent(agent, user)
   local body = { agent_id = id_of("assign_referent", 1, agent, "agent"), user_id = id_of("assign_referent", 2, user, "user") }
   local answer, dry = core.request("POST", "/api/v1/referent_assignations", nil, body)
   if dry then return nil, dry end
-  return answer and answer.referent_assignation or true
+  return type(answer) == "table" and answer.referent_assignation or true
 end
 help.fn { name = "rdv.assign_referent", signature = "rdv.assign_referent(agent, user) -> {agent=, user=}",
   value = rdv.assign_referent, api = "POST /api/v1/referent_assignations",
@@ -513,7 +528,7 @@ function rdv.public_links(opts)
     raise_usage("bad argument #1 to 'public_links' (territory is required: a département number such as \"75\")", 2)
   end
   local answer = core.request("GET", "/api/v1/public_links", { territory = tostring(opts.territory) }, nil, true)
-  return answer and answer.public_links or {}
+  return member(answer, "public_links", "GET /api/v1/public_links")
 end
 help.fn { name = "rdv.public_links", signature = "rdv.public_links{territory=} -> {{external_id=, public_link=}, ...}",
   value = rdv.public_links, api = "GET /api/v1/public_links",
