@@ -129,6 +129,17 @@ struct RDVSessionTests {
         #expect(!(try String(contentsOfFile: home.store, encoding: .utf8)).contains("sandbox-rdv"))
     }
 
+    @Test("a stored session and password go only to their host: RDV_API_URL naming another one gets neither")
+    func otherHost() throws {
+        let home = try Home()
+        #expect(try login(home).status == 0)
+        let outcome = try run(guichetBinary, ["-e", "local ok, err = pcall(rdv.me) print(err.kind) print(err.message)"],
+                              environment: environment(home, ["RDV_API_URL": "http://127.0.0.1:9"]))
+        #expect(outcome.stdout.hasPrefix("auth\n"), "\(outcome.stdout) \(outcome.stderr)")
+        #expect(outcome.stdout.contains("guichet login rdv"))
+        expectNoSecret(outcome)
+    }
+
     @Test("a basic agent gets kind forbidden, with RDV's French message")
     func forbidden() throws {
         let home = try Home()
