@@ -66,6 +66,19 @@ test("rdvs of a month follow meta.next_page over several pages", function()
   raises(function() org:rdvs { starts_after = "06/01/2025" } end, "starts_after must be a date")
 end)
 
+test("iterators inside parallel share the one session", function()
+  rdv.me()
+  local before = sandbox.rdv_stats().sign_ins
+  local counts = parallel.map({ S.organisation, S.other_organisation }, function(id)
+    local n = 0
+    for _ in rdv.organisation(id):rdvs() do n = n + 1 end
+    return n
+  end)
+  eq(counts[1], S.rdv_count)
+  eq(counts[2] > 0, true)
+  eq(sandbox.rdv_stats().sign_ins, before, "no sign-in")
+end)
+
 test("users: list, ids, one, create, update, invitation, organisations, referents", function()
   local users = all(rdv.users())
   assert(#users >= S.user_count)
