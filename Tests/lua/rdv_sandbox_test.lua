@@ -77,6 +77,12 @@ test("iterators inside parallel share the one session", function()
   eq(counts[1], S.rdv_count)
   eq(counts[2] > 0, true)
   eq(sandbox.rdv_stats().sign_ins, before, "no sign-in")
+  -- Evicted, then several calls at once: still one sign-in.
+  sandbox.evict_rdv_session()
+  local evicted = sandbox.rdv_stats().sign_ins
+  local ids = parallel.map({ 1, 2, 3, 4 }, function() return rdv.me().id end)
+  eq(table.concat(ids, ","), "1,1,1,1")
+  eq(sandbox.rdv_stats().sign_ins, evicted + 1, "one re-sign-in for four refused calls")
 end)
 
 test("users: list, ids, one, create, update, invitation, organisations, referents", function()
