@@ -16,51 +16,20 @@ enum RDVCoreModule {
             let method = try call.string(1)
             guard let verb = RDVClient.Method(rawValue: method) else { throw call.argumentError(1, "GET, POST, PATCH, PUT or DELETE expected") }
             let path = try call.string(2)
-            var query: [(String, String)] = []
-            if !call.isNoneOrNil(3) {
-                try call.table(3)
-                let L = call.state.L
-                lua_pushnil(L)
-                while lua_next(L, 3) != 0 {
-                    if let key = call.state.toString(at: -2) {
-                        if lua_type(L, -1) == LUA_TTABLE {
-                            let count = Int(lua_rawlen(L, -1))
-                            for index in 0..<count {
-                                lua_rawgeti(L, -1, lua_Integer(index + 1))
-                                query.append((key + "[]", call.state.describe(at: -1)))
-                                call.state.pop()
-                            }
-                        } else {
-                            query.append((key, call.state.describe(at: -1)))
-                        }
-                    }
-                    call.state.pop()
-                }
-                query.sort { $0.0 < $1.0 }
-            }
+            let query = try call.queryParameters(at: 3)
             var body: [UInt8]?
             if !call.isNoneOrNil(4) {
                 try call.table(4)
                 body = try JSONCodec.encode(call.state, at: 4)
             }
             let anonymous = lua_toboolean(call.state.L, 5) != 0
-            if verb != .GET && DryRun.isOn(in: call.state) {
-                let queryText = query.isEmpty ? "" : "?" + query.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
-                writeError(DryRun.describe("\(method) \(path)\(queryText)", body.map(shown) ?? ""))
-                call.state.pushNil()
-                call.state.push("dry_run")
-                return 2
+            if let held = call.heldBackByDryRun(method: method, path: path, query: query, details: body.map(shown) ?? "") {
+                return held
             }
             let client = try RDVSettings.of(call.state).client
-            let (parameters, json) = (query, body)
-            return call.await({ try await client.request(verb, path, query: parameters, body: json, authenticated: !anonymous) }) { state, answer in
-                if answer.isEmpty { state.pushNil(); return 1 }
-                do {
-                    try answer.withUnsafeBytes { try JSONCodec.decode($0, on: state, nullAsNil: true) }
-                } catch {
-                    throw GuichetError(.network, "\(method) \(path): the answer is not valid JSON", retryable: true)
-                }
-                return 1
+            let json = body
+            return call.awaitJSON("\(method) \(path)") {
+                try await client.request(verb, path, query: query, body: json, authenticated: !anonymous)
             }
         }
 
