@@ -161,10 +161,9 @@ struct CredentialTests {
         try Self.sandbox.admin("/__sandbox/emjpm/settings", #"{"expire_access": true}"#)
         let refreshes = try Self.sandbox.stats().refreshes
         let outcomes = Locked<[Outcome]>([])
-        let appending = NSLock()  // get-then-set must not interleave, or an outcome is lost
         DispatchQueue.concurrentPerform(iterations: 2) { _ in
             let outcome = try? emjpm(home, "print(#emjpm.mesures{status = 'en_cours'})")
-            appending.withLock { outcomes.set(outcomes.get() + (outcome.map { [$0] } ?? [])) }
+            if let outcome { outcomes.update { $0.append(outcome) } }
         }
         #expect(outcomes.get().count == 2)
         #expect(outcomes.get().allSatisfy { $0.status == 0 }, "\(outcomes.get().map(\.stderr))")

@@ -78,7 +78,7 @@ struct RDVSessionTests {
         DispatchQueue.concurrentPerform(iterations: 2) { _ in
             if let outcome = try? run(guichetBinary, ["-e", "local n = 0 for _ in rdv.absences() do n = n + 1 end print(n > 0)"],
                                       environment: environment) {
-                outcomes.set(outcomes.get() + [outcome])
+                outcomes.update { $0.append(outcome) }
             }
         }
         #expect(outcomes.get().count == 2)

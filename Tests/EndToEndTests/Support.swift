@@ -67,4 +67,6 @@ final class Locked<T>: @unchecked Sendable {
     init(_ value: T) { self.value = value }
     func get() -> T { lock.withLock { value } }
     func set(_ newValue: T) { lock.withLock { value = newValue } }
+    /// Reads and writes under one lock, so concurrent updates are never lost.
+    func update(_ change: (inout T) -> Void) { lock.withLock { change(&value) } }
 }
