@@ -165,11 +165,13 @@ let package = Package(
         ),
         // Writes the host's and the sandbox's lists of services from `services` above.
         .plugin(name: "ServiceRegistry", capability: .buildTool()),
-        .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge", "GuichetCore"]),
+        // What every test target shares: the trait that keeps blocking tests off Swift's default executor.
+        .target(name: "TestSupport", dependencies: ["GuichetCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "LuaBridgeTests", dependencies: ["TestSupport", "LuaBridge", "GuichetCore"]),
         // The shared HTTP layer on its own: REST client, authentication strategies, error tables, proxies.
         .testTarget(
             name: "TransportTests",
-            dependencies: [
+            dependencies: ["TestSupport",
                 "Transport", "GuichetCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -184,27 +186,27 @@ let package = Package(
         ),
         .testTarget(
             name: "DemarchesSimplifieesTests",
-            dependencies: ["DemarchesSimplifiees", "Sandbox", "DSFake", "Transport", "GuichetCore", .product(name: "GraphQL", package: "GraphQL")]
+            dependencies: ["TestSupport", "DemarchesSimplifiees", "Sandbox", "DSFake", "Transport", "GuichetCore", .product(name: "GraphQL", package: "GraphQL")]
         ),
         // The sandbox used as a user of the GuichetSandbox library would use it.
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "DSFake", "EMJPMFake", "RDVFake", "RDV", "DemarchesSimplifiees", "GuichetCore", "Transport"]),
+        .testTarget(name: "SandboxTests", dependencies: ["TestSupport", "Sandbox", "DSFake", "EMJPMFake", "RDVFake", "RDV", "DemarchesSimplifiees", "GuichetCore", "Transport"]),
         // The host's pieces that stand on their own (the command line).
-        .testTarget(name: "GuichetHostTests", dependencies: ["GuichetHost", "GuichetCore"]),
+        .testTarget(name: "GuichetHostTests", dependencies: ["TestSupport", "GuichetHost", "GuichetCore"]),
         // The eMJPM client's helpers (numero_rg, OAuth encoding, configuration).
-        .testTarget(name: "EMJPMTests", dependencies: ["EMJPM", "GuichetCore"]),
+        .testTarget(name: "EMJPMTests", dependencies: ["TestSupport", "EMJPM", "GuichetCore"]),
         // The RDV-Solidarités client's pieces: its error table, webhook signatures, the stored credential.
-        .testTarget(name: "RDVTests", dependencies: ["RDV", "GuichetCore", "Transport", "Credentials"]),
+        .testTarget(name: "RDVTests", dependencies: ["TestSupport", "RDV", "GuichetCore", "Transport", "Credentials"]),
         // Apidae's request schemas and validator, and its fake over HTTP.
-        .testTarget(name: "ApidaeTests", dependencies: ["Apidae", "ApidaeFake", "Sandbox", "GuichetCore", "Transport"]),
+        .testTarget(name: "ApidaeTests", dependencies: ["TestSupport", "Apidae", "ApidaeFake", "Sandbox", "GuichetCore", "Transport"]),
         // The service unit: a test-only service, registered like the real ones, run through the host and the sandbox.
         .testTarget(
             name: "ServiceUnitTests",
-            dependencies: ["GuichetHost", "ServiceKit", "LuaBridge", "Sandbox", "Credentials", "GuichetCore"]
+            dependencies: ["TestSupport", "GuichetHost", "ServiceKit", "LuaBridge", "Sandbox", "Credentials", "GuichetCore"]
                 + testServices.flatMap { service -> [Target.Dependency] in [.target(name: service.binding), .target(name: service.fake)] },
             plugins: ["ServiceRegistry"]
         ),
         // Drives the built binary (scripts/test builds it first).
-        .testTarget(name: "EndToEndTests"),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
     ]
 )
 

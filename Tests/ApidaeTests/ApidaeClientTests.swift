@@ -3,11 +3,12 @@ import ApidaeFake
 import GuichetCore
 import Sandbox
 import Testing
+import TestSupport
 import Transport
 
 /// The Apidae client on its own (no Lua): queries prepared and checked
 /// before they leave, the key injected and masked, Apidae's text errors.
-@Suite("Apidae client")
+@Suite("Apidae client", .onBlockingSafeExecutor)
 struct ApidaeClientTests {
     static func client(_ base: String, _ project: ApidaeSandboxContract.Project = ApidaeSandboxContract.fullProject) -> ApidaeClient {
         ApidaeClient(configuration: ApidaeConfiguration(apiURL: base, projetId: String(project.id), apiKey: Secret(project.apiKey)))

@@ -4,11 +4,12 @@ import Foundation
 import GuichetCore
 import Sandbox
 import Testing
+import TestSupport
 import Transport
 
 /// The fake Apidae over HTTP: what each endpoint answers for each project,
 /// its errors in text, paging, the schema check, faults and the admin routes.
-@Suite("Apidae fake")
+@Suite("Apidae fake", .onBlockingSafeExecutor)
 struct ApidaeFakeTests {
     static let full = ApidaeSandboxContract.fullProject
     static let limited = ApidaeSandboxContract.limitedProject

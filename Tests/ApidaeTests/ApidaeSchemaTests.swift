@@ -2,11 +2,12 @@
 import Foundation
 import GuichetCore
 import Testing
+import TestSupport
 
 /// The JSON Schema validator against every embedded request schema: the
 /// official Postman collection's queries pass, mutated ones fail with the
 /// right key named, and the copies match the published files.
-@Suite("Apidae request schemas")
+@Suite("Apidae request schemas", .onBlockingSafeExecutor)
 struct ApidaeSchemaTests {
     /// Every query of the official Postman collection (apidae-collection-postman
     /// @ f617e91c), placeholders filled: `{{apiKey}}` -> KEY, `{{projetId}}` -> 7001,

@@ -1,10 +1,11 @@
 @testable import DemarchesSimplifiees
 import GuichetCore
 import Testing
+import TestSupport
 
 /// The typed client reads an answer's bytes once, straight into Swift
 /// values: what it returns, and how each kind of bad answer is reported.
-@Suite("Answer decoding")
+@Suite("Answer decoding", .onBlockingSafeExecutor)
 struct AnswerDecodingTests {
     struct Named: Decodable, Equatable { var name: String }
 

@@ -4,6 +4,7 @@ import GuichetCore
 import DSFake
 import Sandbox
 import Testing
+import TestSupport
 import Transport
 
 /// One sandbox for the suite, validating against the real schema when it is
@@ -41,7 +42,7 @@ func requests(_ operation: String) -> Int {
     sandbox.requests.filter { $0.operationName == operation }.count
 }
 
-@Suite("DS client against the sandbox", .serialized)
+@Suite("DS client against the sandbox", .serialized, .onBlockingSafeExecutor)
 struct ClientTests {
     @Test("typed reads: a dossier, a démarche, pages")
     func reads() async throws {

@@ -2,6 +2,7 @@ import DemarchesSimplifiees
 import Foundation
 import DSFake
 import Testing
+import TestSupport
 
 /// The published schema, when this checkout sits next to the project's
 /// shared specs (or GUICHET_DS_SCHEMA names it).
@@ -12,7 +13,7 @@ let realSchemaPath: String? = {
     return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
 }()
 
-@Suite("DS documents")
+@Suite("DS documents", .onBlockingSafeExecutor)
 struct DocumentsTests {
     @Test("every document guichet sends is valid against the real schema",
           .enabled(if: realSchemaPath != nil, "the published schema is not next to this checkout"), arguments: DSOperation.allCases)

@@ -4,6 +4,7 @@ import GuichetCore
 import DSFake
 import Sandbox
 import Testing
+import TestSupport
 import Transport
 
 /// A sandbox of its own: faults are queued per server, and the other
@@ -50,7 +51,7 @@ func inject(_ fault: [(String, JSONValue)], path: String, count: Int = 1) async 
 /// call: reads, page walks, uploads and downloads recover; a mutation is
 /// applied at most once, and when it may have been, its error says so and
 /// is not retryable.
-@Suite("fault matrix", .serialized)
+@Suite("fault matrix", .serialized, .onBlockingSafeExecutor)
 struct FaultMatrixTests {
     /// (name, fault) — slow and trickle outlast the one-second deadline.
     static let faults: [(String, [(String, JSONValue)])] = [
@@ -273,7 +274,7 @@ struct FaultMatrixTests {
 
 /// Plain http:// only to this machine, and never a scheme other than http(s):
 /// refused before any connection or DNS lookup.
-@Suite("URL schemes")
+@Suite("URL schemes", .onBlockingSafeExecutor)
 struct URLSchemeTests {
     @Test("loopback hosts", arguments: [
         ("127.0.0.1", true), ("127.1.2.3", true), ("localhost", true), ("LOCALHOST", true), ("::1", true), ("[::1]", true),
@@ -332,7 +333,7 @@ struct URLSchemeTests {
 
 /// The cheap check that tells an answer cut short from a whole one (the
 /// matrix's "short body" row shows a read retried on it).
-@Suite("JSON answers cut short")
+@Suite("JSON answers cut short", .onBlockingSafeExecutor)
 struct JSONShapeTests {
     @Test("whole documents pass", arguments: [
         #"{}"#, #"[]"#, #" {"a": [1, {"b": "}]\"{"}]} "#, "{\"data\":null}\n", #"{"s":"\\"}"#,

@@ -1,11 +1,12 @@
 import DemarchesSimplifiees
 import GuichetCore
 import Testing
+import TestSupport
 
 /// ds.query decides "mutation or not" from the GraphQL grammar, never from
 /// line splitting: a mutation taken for a query would be sent under
 /// --dry-run and retried like a read.
-@Suite("GraphQL operations of a document")
+@Suite("GraphQL operations of a document", .onBlockingSafeExecutor)
 struct GraphQLOperationsTests {
     func kind(_ document: String, _ name: String? = nil) throws -> GraphQLOperations.Kind {
         try GraphQLOperations(document).selected(name).kind

@@ -1,10 +1,11 @@
 import Foundation
 import GuichetCore
 import Testing
+import TestSupport
 
 /// The one sanitiser every download that names a file after the server
 /// goes through, and where its files land.
-@Suite("safe file names")
+@Suite("safe file names", .onBlockingSafeExecutor)
 struct SafeFileNameTests {
     @Test("a server's name is never a path", arguments: [
         ("../../escaped.txt", "escaped.txt"), ("/etc/passwd", "passwd"), ("..\\..\\evil.pdf", "evil.pdf"),

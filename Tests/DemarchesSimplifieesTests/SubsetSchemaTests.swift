@@ -2,12 +2,13 @@ import Foundation
 import GraphQL
 import DSFake
 import Testing
+import TestSupport
 
 /// The sandbox serves its own subset of the démarches-simplifiées schema
 /// (the project does not copy the published file); it must agree with the
 /// real one: every type, field, argument and enum value it declares exists
 /// upstream with the same type.
-@Suite("sandbox schema subset")
+@Suite("sandbox schema subset", .onBlockingSafeExecutor)
 struct SubsetSchemaTests {
     @Test("agrees with the published schema", .enabled(if: realSchemaPath != nil, "the published schema is not next to this checkout"))
     func agrees() throws {

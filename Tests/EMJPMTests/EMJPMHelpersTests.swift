@@ -2,10 +2,11 @@
 import Foundation
 import GuichetCore
 import Testing
+import TestSupport
 
 /// The eMJPM client's pure helpers: the numero_rg rule, where the API and
 /// the authorization page are, and how OAuth values are encoded.
-@Suite("eMJPM helpers")
+@Suite("eMJPM helpers", .onBlockingSafeExecutor)
 struct EMJPMHelpersTests {
     @Test("numero_rg: letters and digits only, uppercase, 8 characters, left-padded with 0")
     func numeroRG() {

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Apidae through the built binary: login, status, the environment, traces,
 /// the examples. (The module itself: Tests/lua/apidae_sandbox_test.lua.)
-@Suite("apidae end to end", .serialized)
+@Suite("apidae end to end", .serialized, .onBlockingSafeExecutor)
 struct ApidaeEndToEndTests {
     static let sandbox = try! SandboxProcess(port: Int.random(in: 20_000...40_000))
     /// The sandbox's full-access project (ApidaeSandboxContract.fullProject).

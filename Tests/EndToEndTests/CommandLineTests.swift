@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Drives the built binary as a user would: scripts, options, exit codes,
 /// what reaches stdout and stderr.
-@Suite("guichet command line")
+@Suite("guichet command line", .onBlockingSafeExecutor)
 struct CommandLineTests {
     static let conformanceScripts: [String] = {
         let directory = repositoryRoot.appendingPathComponent("Tests/conformance")
@@ -125,7 +126,7 @@ struct CommandLineTests {
     }
 }
 
-@Suite("documentation")
+@Suite("documentation", .onBlockingSafeExecutor)
 struct DocumentationTests {
     @Test("the README's reference section is help.markdown() (run scripts/dev/update-readme)")
     func readmeMatchesHelp() throws {
@@ -150,7 +151,7 @@ struct DocumentationTests {
     }
 }
 
-@Suite("stdlib")
+@Suite("stdlib", .onBlockingSafeExecutor)
 struct StdlibTests {
     @Test("every file of stdlib/ is compiled into the binary (require works without the folder)")
     func everyModuleEmbedded() throws {

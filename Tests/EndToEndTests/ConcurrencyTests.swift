@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A guichet process the test can signal while it runs. Its output goes to
 /// files (no pipe can fill up), and waiting has a deadline: a hung process
@@ -69,7 +70,7 @@ func eventually(_ timeout: Double = 10, _ condition: () throws -> Bool) rethrows
 /// processes refreshing at once, Ctrl-C during a refresh. eMJPM rotates the
 /// pair on every refresh, so each ends with one refresh seen by the server
 /// and a session that still works.
-@Suite("Concurrency", .serialized)
+@Suite("Concurrency", .serialized, .onBlockingSafeExecutor)
 struct ConcurrencyTests {
     static let sandbox = try! SandboxProcess(port: Int.random(in: 40_001...50_000))
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A `guichet sandbox` process for the suite, on a port of its own.
 final class SandboxProcess: @unchecked Sendable {
@@ -66,7 +67,7 @@ func sessionEnvironment(_ sandbox: SandboxProcess, _ home: Home, _ extra: [Strin
     return environment
 }
 
-@Suite("credentials and eMJPM sessions", .serialized)
+@Suite("credentials and eMJPM sessions", .serialized, .onBlockingSafeExecutor)
 struct CredentialTests {
     static let sandbox = try! SandboxProcess(port: Int.random(in: 20_000...40_000))
 

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The example scripts, run as a user runs them on the sandbox: what each
 /// prints (numbers from the sandbox's seeded data: démarche 1001, 300
 /// dossiers, groupes Paris/Lyon/Marseille) and, when it changes data, what
 /// the sandbox received. Each run starts a fresh sandbox, so the figures
 /// do not depend on the order the tests run in.
-@Suite("example scripts")
+@Suite("example scripts", .onBlockingSafeExecutor)
 struct ExamplesTests {
     /// What one run printed, and the requests the sandbox saw during the
     /// script ("METHOD PATH OPERATION", OPERATION "-" outside GraphQL).

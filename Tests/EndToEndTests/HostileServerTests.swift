@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The hostile server suite, for what the Lua half
 /// (Tests/lua/hostile_sandbox_test.lua) cannot try from inside one process:
 /// downloads into the current folder, the user's umask, whole-process
 /// output. The sandbox plays the hostile server (`sandbox.hostile{...}`).
-@Suite("hostile server")
+@Suite("hostile server", .onBlockingSafeExecutor)
 struct HostileServerTests {
     /// A fresh folder holding `work/`, where guichet runs.
     static func workspace() throws -> (base: URL, work: URL) {

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Careless or hostile input to guichet's functions: a clear Lua error
 /// blamed on the caller's line, never a trap or an internal error.
-@Suite("input gives a clear error")
+@Suite("input gives a clear error", .onBlockingSafeExecutor)
 struct InputTests {
     @Test("guichet.sleep refuses huge, negative and non-finite durations without trapping",
           arguments: ["2e10", "1e308", "math.maxinteger", "0/0", "1/0", "-1", "-math.huge", "86401"])

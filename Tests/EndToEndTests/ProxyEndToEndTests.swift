@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -8,7 +9,7 @@ import Glibc
 /// The guichet binary behind an HTTP proxy: the sandbox (on this machine)
 /// is reached directly, an https server elsewhere through a CONNECT
 /// tunnel, and the proxy's password never shows.
-@Suite("proxies, end to end", .serialized)
+@Suite("proxies, end to end", .serialized, .onBlockingSafeExecutor)
 struct ProxyEndToEndTests {
     static let password = "pr0xy-pass-e2e"
 

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The rdv examples (scripts/examples/rdv_*.lua) on the sandbox's seeded
 /// RDV-Solidarités: organisation 101, 240 RDVs from 2025-01-06 to
 /// 2025-02-05, six absences, agents Alix Fontaine, Bruno Garnier, Claire Henry.
-@Suite("rdv example scripts")
+@Suite("rdv example scripts", .onBlockingSafeExecutor)
 struct RDVExamplesTests {
     let examples = ExamplesTests()
 

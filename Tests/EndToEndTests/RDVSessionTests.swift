@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// RDV-Solidarités' one live session per agent, across processes: the
 /// binary against a `guichet sandbox` of its own, stores in fresh homes.
-@Suite("RDV-Solidarités sessions", .serialized)
+@Suite("RDV-Solidarités sessions", .serialized, .onBlockingSafeExecutor)
 struct RDVSessionTests {
     static let sandbox = try! SandboxProcess(port: Int.random(in: 40_001...50_000))
     // The seeded agents (RDVSandboxContract).

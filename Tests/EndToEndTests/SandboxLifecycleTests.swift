@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `guichet --sandbox` makes a temporary folder (with a credential store in
 /// it): it must be gone however the run ends.
-@Suite("sandbox lifecycle")
+@Suite("sandbox lifecycle", .onBlockingSafeExecutor)
 struct SandboxLifecycleTests {
     /// A fresh TMPDIR, so that what the runs leave behind is all there is to see.
     func freshTemporaryFolder() throws -> String {

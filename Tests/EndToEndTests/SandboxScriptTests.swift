@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The published démarches-simplifiées schema, when this checkout sits next
 /// to the project's shared specs: the sandbox then validates every document
@@ -18,7 +19,7 @@ func sandboxEnvironment() -> [String: String] {
 
 /// Scripts run by the real binary against `guichet --sandbox`, over
 /// loopback HTTP.
-@Suite("scripts on the sandbox")
+@Suite("scripts on the sandbox", .onBlockingSafeExecutor)
 struct SandboxScriptTests {
     // The examples, with what each prints: ExamplesTests.swift.
 

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `guichet stubs DIR`: the editor annotation files, as a user gets them.
 /// What the files say is checked against the README's reference by
 /// Tests/lua/stubs_test.lua; here, that the command writes them whole, one
 /// per module, as valid Lua (and, where lua-language-server is installed,
 /// that it finds no problem in them).
-@Suite("guichet stubs")
+@Suite("guichet stubs", .onBlockingSafeExecutor)
 struct StubsTests {
     /// A fresh folder under the temporary directory, removed by the caller.
     static func scratchFolder() throws -> URL {

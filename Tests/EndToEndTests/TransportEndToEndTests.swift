@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// What a user of the command line sees when the network or the server
 /// misbehaves: clear errors, bounded waits, no noise in a pipe.
-@Suite("transport, end to end")
+@Suite("transport, end to end", .onBlockingSafeExecutor)
 struct TransportEndToEndTests {
     @Test("DS_API_URL in plain http:// to another machine is refused at once, saying to use https://")
     func plainHTTP() throws {

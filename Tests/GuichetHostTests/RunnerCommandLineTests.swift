@@ -1,10 +1,11 @@
 @testable import GuichetHost
 import GuichetCore
 import Testing
+import TestSupport
 
 /// The lua-compatible command line, read before anything runs: which
 /// options are set, where the script is, and what is refused.
-@Suite("command line")
+@Suite("command line", .onBlockingSafeExecutor)
 struct RunnerCommandLineTests {
     @Test("no arguments: no script, nothing set")
     func nothing() {

@@ -3,6 +3,7 @@ import GuichetCore
 import LuaBridge
 import Synchronization
 import Testing
+import TestSupport
 
 /// Counts live instances, to prove Swift objects are released.
 final class Tracker {
@@ -22,7 +23,7 @@ func evaluate(_ state: LuaState, _ source: String, traceback: Bool = true) throw
     return values
 }
 
-@Suite("Lua boundary", .serialized)
+@Suite("Lua boundary", .serialized, .onBlockingSafeExecutor)
 struct BridgeTests {
     @Test("every Lua type survives a round trip through Swift")
     func roundTrips() throws {

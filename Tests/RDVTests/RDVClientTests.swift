@@ -3,11 +3,12 @@ import Credentials
 import Foundation
 import GuichetCore
 import Testing
+import TestSupport
 import Transport
 
 /// The RDV-Solidarités client without a server: RDV's error answers as the
 /// research notes list them, webhook signatures, what the store keeps.
-@Suite("RDV client")
+@Suite("RDV client", .onBlockingSafeExecutor)
 struct RDVClientTests {
     func error(_ status: Int, _ body: String, headers: [(String, String)] = []) -> GuichetError {
         RDVClient.errors.error(for: HTTPResponse(status: status, headers: headers, body: Array(body.utf8)), operation: "GET /api/v1/x")

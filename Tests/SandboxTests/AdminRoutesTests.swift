@@ -3,11 +3,12 @@ import DemarchesSimplifiees
 import GuichetCore
 import Sandbox
 import Testing
+import TestSupport
 import Transport
 
 /// What other languages see of the sandbox: its admin routes and the DS
 /// GraphQL endpoint, over HTTP with JSON bodies.
-@Suite("sandbox admin routes")
+@Suite("sandbox admin routes", .onBlockingSafeExecutor)
 struct AdminRoutesTests {
     func post(_ url: String, _ body: String, token: String? = nil) async throws -> HTTPResponse {
         var headers = [("Content-Type", "application/json")]

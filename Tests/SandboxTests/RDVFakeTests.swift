@@ -4,12 +4,13 @@ import RDV
 @testable import RDVFake
 import Sandbox
 import Testing
+import TestSupport
 import Transport
 
 /// The fake RDV-Solidarités over HTTP, as any client sees it: sign-in and
 /// the one-device rule, eviction, pagination, RDV's error bodies, validation,
 /// faults and the admin routes.
-@Suite("RDV fake")
+@Suite("RDV fake", .onBlockingSafeExecutor)
 struct RDVFakeTests {
     typealias C = RDVSandboxContract
 

@@ -4,11 +4,12 @@ import EMJPMFake
 import GuichetCore
 import Sandbox
 import Testing
+import TestSupport
 
 /// The sandbox as the GuichetSandbox library's users see it: fakes started
 /// in-process, guichet's public DS client pointed at them, the request log
 /// and the fault queue read and fed from Swift.
-@Suite("sandbox as a library")
+@Suite("sandbox as a library", .onBlockingSafeExecutor)
 struct SandboxLibraryTests {
     @Test("a DS client reads a seeded démarche, the log shows the request")
     func readsThroughTheFake() async throws {

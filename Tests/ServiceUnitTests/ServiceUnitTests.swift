@@ -7,13 +7,14 @@ import LuaBridge
 import Sandbox
 import ServiceKit
 import Testing
+import TestSupport
 
 /// The service unit, proved with a service that exists only here: `echo`
 /// is the folder Tests/Services/Echo (client, binding, fake, Lua half) and
 /// one line of Package.swift's `testServices`. Everything below reaches it
 /// through the same registry and protocol as ds and emjpm: the host's
 /// globals and `require`, `--sandbox`, dry run, the REPL's secrets, status.
-@Suite("the service unit", .serialized)
+@Suite("the service unit", .serialized, .onBlockingSafeExecutor)
 struct ServiceUnitTests {
     /// The registry the plugin wrote for this target holds the test service, and its fake.
     @Test("the registry lists the test service and its fake, from the one line")

@@ -1,9 +1,10 @@
 import GuichetCore
 import Testing
+import TestSupport
 @testable import Transport
 
 /// Which variable applies and which hosts go direct, as curl decides.
-@Suite("proxy settings from the environment")
+@Suite("proxy settings from the environment", .onBlockingSafeExecutor)
 struct ProxySettingsTests {
     private func proxy(_ environment: [String: String], _ url: (host: String, port: Int?) = ("api.example.gouv.fr", nil)) throws(GuichetError) -> ProxyServer? {
         try ProxySettings(environment: environment).proxy(scheme: "https", host: url.host, port: url.port)

@@ -3,12 +3,13 @@ import GuichetCore
 import NIOCore
 import NIOSSL
 import Testing
+import TestSupport
 @testable import Transport
 
 /// Requests through a real CONNECT proxy to an https server, both on this
 /// machine; the server is addressed as `api.guichet.test`, a name only the
 /// proxy resolves (to loopback), as a ministry proxy resolves outside names.
-@Suite("proxies, through a real CONNECT proxy", .serialized)
+@Suite("proxies, through a real CONNECT proxy", .serialized, .onBlockingSafeExecutor)
 struct ProxyTunnelTests {
     static let password = "s3cret-proxy-pass"
 

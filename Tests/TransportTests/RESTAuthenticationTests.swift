@@ -1,8 +1,9 @@
 import GuichetCore
 import Testing
+import TestSupport
 import Transport
 
-@Suite("REST authentication strategies")
+@Suite("REST authentication strategies", .onBlockingSafeExecutor)
 struct RESTAuthenticationTests {
     @Test("a static bearer token goes in Authorization; a 401 is final")
     func bearerToken() async throws {

@@ -1,5 +1,6 @@
 import GuichetCore
 import Testing
+import TestSupport
 import Transport
 
 /// Quick retries, so that a test that provokes them stays short.
@@ -22,7 +23,7 @@ func failure(_ body: () async throws -> Void) async -> GuichetError? {
     return nil
 }
 
-@Suite("REST client")
+@Suite("REST client", .onBlockingSafeExecutor)
 struct RESTClientTests {
     @Test("the URL is the base, the path and the query percent-encoded; the default headers go along")
     func buildsURL() async throws {

@@ -1,11 +1,12 @@
 import GuichetCore
 import Testing
+import TestSupport
 import Transport
 
 /// Tables written the way each service writes its own: eMJPM's
 /// express-validator lists, RDV-Solidarités' Rails answers, Apidae's plain
 /// text. What matters is what the user reads and what a script can test.
-@Suite("REST error tables")
+@Suite("REST error tables", .onBlockingSafeExecutor)
 struct RESTErrorTableTests {
     func answer(_ status: Int, _ body: String, headers: [(String, String)] = []) -> HTTPResponse {
         HTTPResponse(status: status, headers: headers, body: Array(body.utf8))
