@@ -9,3 +9,13 @@ extension StringProtocol {
         return String(self[first...last])
     }
 }
+
+extension String {
+    /// An address without the slashes at its end (`https://host/` is
+    /// `https://host`), so that paths can be appended to it.
+    public var withoutTrailingSlashes: String {
+        var text = self
+        while text.hasSuffix("/") { text.removeLast() }
+        return text
+    }
+}

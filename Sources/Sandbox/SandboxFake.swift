@@ -16,6 +16,10 @@ public protocol SandboxFake: AnyObject, Sendable {
     /// log their requests to, `harness`.
     func register(on router: Router<BasicRequestContext>, harness: SandboxHarness)
 
+    /// Holds the harness of the server the fake is registered on (the
+    /// server attaches it), for the fake's code outside its routes.
+    var harnessSlot: HarnessSlot { get }
+
     /// The path prefixes under which its routes take queued faults
     /// (`/api/v2/graphql`, `/storage`...); the first fake's first one is
     /// where a fault queued without a path goes.
@@ -40,4 +44,16 @@ public protocol SandboxFake: AnyObject, Sendable {
 extension SandboxFake {
     public func started(at baseURL: String) {}
     public var summary: String { name }
+    /// The harness of the server the fake is registered on (one of its own before).
+    public var harness: SandboxHarness { harnessSlot.harness }
+}
+
+/// A fake that reads nothing from the environment: guichet-sandbox makes
+/// it with `init()`.
+public protocol EnvironmentFreeFake: SandboxFake {
+    init()
+}
+
+extension EnvironmentFreeFake {
+    public init(environment: [String: String]) { self.init() }
 }

@@ -33,7 +33,10 @@ public final class SandboxServer: Sendable {
     public static func start(_ fakes: [any SandboxFake], port: Int = 0) async throws -> SandboxServer {
         let harness = SandboxHarness()
         let router = Router()
-        for fake in fakes { fake.register(on: router, harness: harness) }
+        for fake in fakes {
+            fake.harnessSlot.attach(harness)
+            fake.register(on: router, harness: harness)
+        }
         harness.faults.register(on: router, defaultPath: fakes.first?.faultPaths.first ?? "/")
         harness.requests.register(on: router)
         router.post("/__sandbox/reset") { _, _ -> Response in

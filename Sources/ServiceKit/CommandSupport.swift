@@ -12,6 +12,10 @@ public struct StoreOptions: ParsableArguments {
     public var environment: [String: String] { currentEnvironment() }
     public var store: CredentialStore { CredentialStore(path: CredentialStore.defaultPath(environment: environment)) }
 
+    /// The environment variable `name`, unless unset or empty (as the
+    /// service reads it: `RDV_EMAIL=` means no email).
+    public func setting(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+
     public func profileName(default service: String) -> String {
         selected?.name ?? service
     }

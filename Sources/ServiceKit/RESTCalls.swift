@@ -2,10 +2,45 @@ import CLua
 import GuichetCore
 import LuaBridge
 
+/// The arguments of a REST module's `request(method, path [, query [, body]])`.
+public struct RESTCallArguments<Method: Sendable>: Sendable {
+    public let method: Method
+    public let path: String
+    public let query: [(String, String)]
+    /// The body table encoded as JSON, when one was given.
+    public let body: [UInt8]?
+}
+
 /// What the Swift half of every REST module does the same way: read a
-/// request's query from Lua, hold a change back under dry run, and push
+/// request's arguments from Lua, hold a change back under dry run, and push
 /// the answer decoded into Lua in one pass.
 extension LuaCall {
+    /// Reads `request(method, path [, query [, body]])` from positions 1 to 4,
+    /// `method` one of the service's verbs.
+    public func restArguments<Method>(_: Method.Type) throws(GuichetError) -> RESTCallArguments<Method>
+    where Method: RawRepresentable & CaseIterable & Sendable, Method.RawValue == String {
+        let name = try string(1)
+        guard let method = Method(rawValue: name) else {
+            let verbs = Method.allCases.map(\.rawValue)
+            throw argumentError(1, verbs.dropLast().joined(separator: ", ") + " or " + verbs.last! + " expected")
+        }
+        let path = try string(2)
+        let query = try queryParameters(at: 3)
+        var body: [UInt8]?
+        if !isNoneOrNil(4) {
+            try table(4)
+            body = try JSONCodec.encode(state, at: 4)
+        }
+        return RESTCallArguments(method: method, path: path, query: query, body: body)
+    }
+
+    /// `heldBackByDryRun` for a request read by `restArguments`; `shown` is
+    /// what dry run prints of its body (the body as sent when nil).
+    public func heldBackByDryRun<Method>(_ request: RESTCallArguments<Method>, shown: ([UInt8]) -> String = { String(decoding: $0, as: UTF8.self) }) -> Int32?
+    where Method: RawRepresentable, Method.RawValue == String {
+        heldBackByDryRun(method: request.method.rawValue, path: request.path, query: request.query, details: request.body.map(shown) ?? "")
+    }
+
     /// The table at `position` as query parameters, sorted by name (nil or
     /// nothing: none). A list value becomes repeated `name[]` parameters, as
     /// Rails and Express read them; other values are shown as Lua shows them.

@@ -1,3 +1,6 @@
+// `swift build -c release` builds every target, this one too, with the
+// static standard library, which has no Testing module: it is empty there.
+#if canImport(Testing)
 import GuichetCore
 import Testing
 
@@ -21,3 +24,4 @@ extension Trait where Self == OnBlockingSafeExecutor {
     /// See `OnBlockingSafeExecutor`.
     public static var onBlockingSafeExecutor: Self { Self() }
 }
+#endif

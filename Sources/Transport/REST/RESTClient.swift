@@ -23,9 +23,7 @@ public final class RESTClient: Sendable {
 
     public init(baseURL: String, service: String, authentication: any Authentication, errors: ErrorTable,
                 transport: HTTPTransport = .shared, userAgent: String = "guichet") {
-        var base = baseURL
-        while base.hasSuffix("/") { base.removeLast() }
-        self.baseURL = base
+        self.baseURL = baseURL.withoutTrailingSlashes
         self.service = service
         self.authentication = authentication
         self.errors = errors

@@ -16,7 +16,7 @@ enum ApidaeCoreModule {
             let endpoint = try endpoint(call, 1)
             let query = try json(call, 2)
             let client = try ApidaeSettings.of(call.state).client
-            return call.await({ try await client.search(endpoint, query: query) }) { state, answer in try push(answer, endpoint, on: state) }
+            return call.awaitJSON(endpoint.path) { try await client.search(endpoint, query: query) }
         }
         // get(endpoint, id, params) -> decoded answer, or nil for a 204
         state.setFunction("get", in: -1) { call in
@@ -41,7 +41,7 @@ enum ApidaeCoreModule {
             }
             let client = try ApidaeSettings.of(call.state).client
             let sent = parameters
-            return call.await({ try await client.get(endpoint, id: id, parameters: sent) }) { state, answer in try push(answer, endpoint, on: state) }
+            return call.awaitJSON(endpoint.path) { try await client.get(endpoint, id: id, parameters: sent) }
         }
         // projet() -> the projetId in use (not a secret), or nil
         state.setFunction("projet", in: -1) { call in
@@ -67,15 +67,5 @@ enum ApidaeCoreModule {
         let bytes = try JSONCodec.encode(call.state, at: position)
         guard let value = JSONValue.parse(bytes) else { throw GuichetError(.internal, "apidae: a query did not encode as JSON") }
         return value
-    }
-
-    static func push(_ answer: [UInt8], _ endpoint: ApidaeEndpoint, on state: LuaState) throws -> Int32 {
-        if answer.isEmpty { state.pushNil(); return 1 }
-        do {
-            try answer.withUnsafeBytes { try JSONCodec.decode($0, on: state, nullAsNil: true) }
-        } catch {
-            throw GuichetError(.network, "\(endpoint.path): Apidae's answer is not valid JSON", retryable: true)
-        }
-        return 1
     }
 }

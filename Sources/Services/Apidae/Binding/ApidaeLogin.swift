@@ -25,10 +25,8 @@ struct ApidaeLoginCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let environment = store.environment
-            func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-            let apiURL = url ?? value("APIDAE_API_URL") ?? ApidaeConfiguration.defaultURL
-            var projetId = projet ?? value("APIDAE_PROJET_ID")
+            let apiURL = url ?? store.setting("APIDAE_API_URL") ?? ApidaeConfiguration.defaultURL
+            var projetId = projet ?? store.setting("APIDAE_PROJET_ID")
             if projetId == nil {
                 writeError("Apidae projetId: ")
                 projetId = readLine(strippingNewline: true).map { String($0.filter { !$0.isWhitespace }) }

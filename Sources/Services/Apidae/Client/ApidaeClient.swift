@@ -15,9 +15,7 @@ public struct ApidaeConfiguration: Sendable {
     public var apiKey: Secret?
 
     public init(apiURL: String = ApidaeConfiguration.defaultURL, projetId: String? = nil, apiKey: Secret? = nil) {
-        var url = apiURL
-        while url.hasSuffix("/") { url.removeLast() }
-        self.apiURL = url
+        self.apiURL = apiURL.withoutTrailingSlashes
         self.projetId = projetId
         self.apiKey = apiKey
     }

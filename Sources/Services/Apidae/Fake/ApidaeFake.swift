@@ -57,8 +57,7 @@ public final class ApidaeFake: SandboxFake {
     }
 
     let state: Mutex<State>
-    private let slot = HarnessSlot()
-    var harness: SandboxHarness { slot.harness }
+    public let harnessSlot = HarnessSlot()
     let fixedToday: Date?
 
     /// A fake whose data is dated around `today` (default: the real today).
@@ -109,7 +108,6 @@ public final class ApidaeFake: SandboxFake {
     // MARK: - routes
 
     public func register(on router: Router<BasicRequestContext>, harness: SandboxHarness) {
-        slot.attach(harness)
         for endpoint in ApidaeEndpoint.allCases {
             if endpoint.takesID {
                 router.get(RouterPath(endpoint.path + "/{id}")) { request, context in

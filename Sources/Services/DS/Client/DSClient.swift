@@ -32,7 +32,7 @@ public struct DSConfiguration: Sendable {
     public static func normalizedEndpoint(_ url: String) -> String {
         var url = url.trimmed
         if !url.contains("://") { url = "https://" + url }
-        while url.hasSuffix("/") { url.removeLast() }
+        url = url.withoutTrailingSlashes
         if url.hasSuffix("/api/v2/graphql") { return url }
         let afterScheme = url.firstRange(of: "://").map { url[$0.upperBound...] } ?? Substring(url)
         return afterScheme.contains("/") ? url : url + "/api/v2/graphql"

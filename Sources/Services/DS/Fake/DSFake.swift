@@ -19,9 +19,7 @@ public final class DSFake: SandboxFake {
 
     let world: DSWorld
     let graphQL: SandboxGraphQL
-    /// The harness of the server the fake is registered on.
-    private let slot = HarnessSlot()
-    var harness: SandboxHarness { slot.harness }
+    public let harnessSlot = HarnessSlot()
     /// Rewrites answers when the sandbox plays a hostile server (DSHostile.swift).
     let hostility = Hostility()
     let storageURL = Mutex("http://127.0.0.1")
@@ -96,7 +94,6 @@ public final class DSFake: SandboxFake {
     }
 
     public func register(on router: Router<BasicRequestContext>, harness: SandboxHarness) {
-        slot.attach(harness)
         router.post(RouterPath(DSSandboxContract.graphQLPath)) { request, _ in try await self.graphQLRoute(request) }
         router.put("/storage/uploads/{key}") { request, context in try await self.uploadRoute(request, key: context.parameters.get("key") ?? "") }
         router.get("/storage/files/{key}") { request, context in try await self.fileRoute(request, key: context.parameters.get("key") ?? "") }

@@ -13,23 +13,13 @@ enum EMJPMCoreModule {
         state.newTable()
         // request(method, path [, query [, body]]) -> decoded answer
         state.setFunction("request", in: -1) { call in
-            let method = try call.string(1)
-            guard let verb = EMJPMClient.Method(rawValue: method) else { throw call.argumentError(1, "GET, POST, PUT or DELETE expected") }
-            let path = try call.string(2)
-            let query = try call.queryParameters(at: 3)
-            var body: [UInt8]?
-            if !call.isNoneOrNil(4) {
-                try call.table(4)
-                body = try JSONCodec.encode(call.state, at: 4)
-            }
+            let request = try call.restArguments(EMJPMClient.Method.self)
             // --dry-run covers eMJPM as it covers ds: reads still happen.
-            if let held = call.heldBackByDryRun(method: method, path: path, query: query,
-                                                details: body.map { String(decoding: $0, as: UTF8.self) } ?? "") {
-                return held
-            }
+            if let held = call.heldBackByDryRun(request) { return held }
             let client = try EMJPMSettings.of(call.state).client
-            let json = body
-            return call.awaitJSON("\(method) \(path)") { try await client.request(verb, path, query: query, body: json) }
+            return call.awaitJSON("\(request.method) \(request.path)") {
+                try await client.request(request.method, request.path, query: request.query, body: request.body)
+            }
         }
 
         state.setFunction("normalize_numero_rg", in: -1) { call in

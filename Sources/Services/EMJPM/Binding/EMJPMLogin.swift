@@ -34,22 +34,20 @@ struct EMJPMLoginCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let environment = store.environment
-            func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
             // Flags win over the environment; a --url names another host, whose API is its own.
-            var configuration = url.map { EMJPMConfiguration(authURL: $0) } ?? EMJPMConfiguration.fromEnvironment(environment)
-            if let api = apiURL ?? (url != nil ? value("EMJPM_API_URL") : nil) { configuration.apiURL = api }
+            var configuration = url.map { EMJPMConfiguration(authURL: $0) } ?? EMJPMConfiguration.fromEnvironment(store.environment)
+            if let api = apiURL ?? (url != nil ? store.setting("EMJPM_API_URL") : nil) { configuration.apiURL = api }
             if let clientID { configuration.clientID = clientID }
-            if configuration.clientID == nil { configuration.clientID = value("EMJPM_CLIENT_ID") }
+            if configuration.clientID == nil { configuration.clientID = store.setting("EMJPM_CLIENT_ID") }
             if configuration.clientSecret == nil {
-                configuration.clientSecret = value("EMJPM_CLIENT_SECRET").map(Secret.init)
+                configuration.clientSecret = store.setting("EMJPM_CLIENT_SECRET").map(Secret.init)
                     ?? Terminal.readSecret(prompt: "eMJPM client secret (api_token) of editor \(configuration.clientID ?? "?"): ")
             }
-            guard let redirect = redirectURI ?? value("EMJPM_REDIRECT_URI") else {
+            guard let redirect = redirectURI ?? store.setting("EMJPM_REDIRECT_URI") else {
                 throw GuichetError(.usage, "give the redirect URI registered for the editor: --redirect-uri http://127.0.0.1:<port>/callback (or EMJPM_REDIRECT_URI)")
             }
             let name = store.profileName(default: "emjpm")
-            let timeout = value("GUICHET_LOGIN_TIMEOUT").flatMap(Double.init) ?? 300
+            let timeout = store.setting("GUICHET_LOGIN_TIMEOUT").flatMap(Double.init) ?? 300
             let stored = try EMJPMLogin.login(store: store.store, profile: name, configuration: configuration, redirectURI: redirect,
                                               openBrowser: !noBrowser, timeout: timeout, say: writeError)
             print("emjpm: logged in as \(stored.who ?? "?"); stored as profile '\(name)' for \(stored.host). guichet refreshes the session by itself for two weeks.")

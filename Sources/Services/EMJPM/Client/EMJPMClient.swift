@@ -24,7 +24,7 @@ public final class EMJPMClient: Sendable {
     /// The batch endpoint takes at most this many mesures (in one transaction).
     public static let batchLimit = 1000
 
-    public enum Method: String, Sendable { case GET, POST, PUT, DELETE }
+    public enum Method: String, Sendable, CaseIterable { case GET, POST, PUT, DELETE }
 
     /// Sends a request and returns the JSON body of a 2xx answer; other
     /// answers become errors of the common shape (see `errors`).

@@ -22,21 +22,15 @@ public struct EMJPMConfiguration: Sendable {
 
     public init(authURL: String = EMJPMConfiguration.defaultAuthURL, apiURL: String? = nil,
                 clientID: String? = nil, clientSecret: Secret? = nil) {
-        self.authURL = EMJPMConfiguration.trimmed(authURL)
-        self.apiURL = apiURL.map(EMJPMConfiguration.trimmed) ?? EMJPMConfiguration.apiURL(forWeb: authURL)
+        self.authURL = authURL.withoutTrailingSlashes
+        self.apiURL = apiURL.map(\.withoutTrailingSlashes) ?? EMJPMConfiguration.apiURL(forWeb: authURL)
         self.clientID = clientID
         self.clientSecret = clientSecret
     }
 
-    static func trimmed(_ url: String) -> String {
-        var url = url
-        while url.hasSuffix("/") { url.removeLast() }
-        return url
-    }
-
     /// `https://emjpm.pjm.social.gouv.fr` → `https://api-emjpm.pjm.social.gouv.fr`.
     public static func apiURL(forWeb web: String) -> String {
-        guard var components = URLComponents(string: trimmed(web)), let host = components.host else { return web }
+        guard var components = URLComponents(string: web.withoutTrailingSlashes), let host = components.host else { return web }
         components.host = "api-" + host
         return components.string ?? web
     }
@@ -46,10 +40,10 @@ public struct EMJPMConfiguration: Sendable {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         var configuration = base
         if let auth = value("EMJPM_AUTH_URL") {
-            configuration.authURL = trimmed(auth)
+            configuration.authURL = auth.withoutTrailingSlashes
             configuration.apiURL = apiURL(forWeb: auth)
         }
-        if let api = value("EMJPM_API_URL") { configuration.apiURL = trimmed(api) }
+        if let api = value("EMJPM_API_URL") { configuration.apiURL = api.withoutTrailingSlashes }
         if let id = value("EMJPM_CLIENT_ID") { configuration.clientID = id }
         if let secret = value("EMJPM_CLIENT_SECRET") { configuration.clientSecret = Secret(secret) }
         return configuration

@@ -11,7 +11,7 @@ import Synchronization
 /// request), the OAuth2 token endpoint with both grants, rotation and the
 /// real error bodies, and the editor API over seeded mesures. The editor it
 /// knows is in `EMJPMSandboxContract`.
-public final class EMJPMFake: SandboxFake {
+public final class EMJPMFake: EnvironmentFreeFake {
     public let name = "emjpm"
     public let faultPaths = ["/api/editors", "/api/oauth"]
 
@@ -39,9 +39,7 @@ public final class EMJPMFake: SandboxFake {
     }
 
     let state = Mutex(EMJPMFake.seeded())
-    /// The harness of the server the fake is registered on.
-    private let slot = HarnessSlot()
-    var harness: SandboxHarness { slot.harness }
+    public let harnessSlot = HarnessSlot()
 
     static let tribunaux: [JSONValue] = [
         .object([("nom", .string("Tribunal judiciaire de Paris")), ("siret", .string("17750111100013")), ("adresse", .string("Parvis du Tribunal de Paris")),
@@ -55,11 +53,6 @@ public final class EMJPMFake: SandboxFake {
     ]
 
     public init() {}
-
-    /// The fake takes nothing from the environment.
-    public convenience init(environment: [String: String]) {
-        self.init()
-    }
 
     public func reset() {
         state.withLock { $0 = EMJPMFake.seeded() }
@@ -124,7 +117,6 @@ public final class EMJPMFake: SandboxFake {
     }
 
     public func register(on router: Router<BasicRequestContext>, harness: SandboxHarness) {
-        slot.attach(harness)
         // The authorization page: the sandbox's user approves at once (or refuses, when told to).
         router.get("/application/authorization") { request, _ -> Response in
             let query = request.uri.queryParameters

@@ -13,23 +13,12 @@ enum RDVCoreModule {
         // request(method, path [, query [, body [, anonymous]]]) -> decoded answer (nil for 204)
         // query values that are lists become repeated `name[]` parameters.
         state.setFunction("request", in: -1) { call in
-            let method = try call.string(1)
-            guard let verb = RDVClient.Method(rawValue: method) else { throw call.argumentError(1, "GET, POST, PATCH, PUT or DELETE expected") }
-            let path = try call.string(2)
-            let query = try call.queryParameters(at: 3)
-            var body: [UInt8]?
-            if !call.isNoneOrNil(4) {
-                try call.table(4)
-                body = try JSONCodec.encode(call.state, at: 4)
-            }
+            let request = try call.restArguments(RDVClient.Method.self)
             let anonymous = lua_toboolean(call.state.L, 5) != 0
-            if let held = call.heldBackByDryRun(method: method, path: path, query: query, details: body.map(shown) ?? "") {
-                return held
-            }
+            if let held = call.heldBackByDryRun(request, shown: shown) { return held }
             let client = try RDVSettings.of(call.state).client
-            let json = body
-            return call.awaitJSON("\(method) \(path)") {
-                try await client.request(verb, path, query: query, body: json, authenticated: !anonymous)
+            return call.awaitJSON("\(request.method) \(request.path)") {
+                try await client.request(request.method, request.path, query: request.query, body: request.body, authenticated: !anonymous)
             }
         }
 

@@ -30,13 +30,11 @@ struct RDVLoginCommand: ParsableCommand {
 
     func run() throws {
         try reporting {
-            let environment = store.environment
-            func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-            let base = url ?? value("RDV_API_URL") ?? RDVClient.defaultURL
-            guard let agent = email ?? value("RDV_EMAIL") ?? askLine("RDV-Solidarités agent email: ") else {
+            let base = url ?? store.setting("RDV_API_URL") ?? RDVClient.defaultURL
+            guard let agent = email ?? store.setting("RDV_EMAIL") ?? askLine("RDV-Solidarités agent email: ") else {
                 throw GuichetError(.usage, "give the agent's email: --email (or RDV_EMAIL)")
             }
-            guard let password = value("RDV_PASSWORD").map(Secret.init) ?? Terminal.readSecret(prompt: "Password of \(agent): ") else {
+            guard let password = store.setting("RDV_PASSWORD").map(Secret.init) ?? Terminal.readSecret(prompt: "Password of \(agent): ") else {
                 throw GuichetError(.usage, "no password given: nothing was stored")
             }
             let name = store.profileName(default: "rdv")

@@ -27,7 +27,7 @@ public final class RDVClient: Sendable {
 
     public var baseURL: String { rest.baseURL }
 
-    public enum Method: String, Sendable { case GET, POST, PATCH, PUT, DELETE }
+    public enum Method: String, Sendable, CaseIterable { case GET, POST, PATCH, PUT, DELETE }
 
     /// Sends a request with the agent's session and returns the body of a
     /// 2xx answer (empty for 204). `body` is JSON text. A 401 re-reads the

@@ -41,9 +41,7 @@ public struct RDVConfiguration: Sendable {
     public var password: Secret?
 
     public init(baseURL: String = RDVClient.defaultURL, email: String? = nil, password: Secret? = nil) {
-        var base = baseURL
-        while base.hasSuffix("/") { base.removeLast() }
-        self.baseURL = base
+        self.baseURL = baseURL.withoutTrailingSlashes
         self.email = email
         self.password = password
     }

@@ -14,21 +14,14 @@ import Synchronization
 /// Kaminari's pagination `meta` (100 a page), RDV's error bodies, the
 /// validation of users, absences and webhook endpoints, and the harness's
 /// faults. What is seeded is in `RDVSandboxContract`.
-public final class RDVFake: SandboxFake {
+public final class RDVFake: EnvironmentFreeFake {
     public let name = "rdv"
     public let faultPaths = ["/api/v1", "/public_api"]
 
     let state = Mutex(RDVWorld.seeded())
-    /// The harness of the server the fake is registered on.
-    private let slot = HarnessSlot()
-    var harness: SandboxHarness { slot.harness }
+    public let harnessSlot = HarnessSlot()
 
     public init() {}
-
-    /// The fake takes nothing from the environment.
-    public convenience init(environment: [String: String]) {
-        self.init()
-    }
 
     public func reset() {
         state.withLock { $0 = RDVWorld.seeded() }
@@ -275,7 +268,6 @@ public final class RDVFake: SandboxFake {
     // MARK: - Registration
 
     public func register(on router: Router<BasicRequestContext>, harness: SandboxHarness) {
-        slot.attach(harness)
         registerAuthentication(on: router)
         registerRoutes(on: router)
         registerAdmin(on: router)

@@ -4,11 +4,12 @@ import Hummingbird
 import Sandbox
 
 /// The echo service's fake: `POST /echo` with the sandbox token.
-public final class EchoFake: SandboxFake {
+public final class EchoFake: EnvironmentFreeFake {
     public let name = "echo"
     public let faultPaths = ["/echo"]
+    public let harnessSlot = HarnessSlot()
 
-    public init(environment: [String: String]) {}
+    public init() {}
 
     public func register(on router: Router<BasicRequestContext>, harness: SandboxHarness) {
         router.post("/echo") { request, _ -> Response in
