@@ -19,14 +19,8 @@ local raise_usage, set, options = args.raise, args.set, args.options
 
 local apidae = { referentiel = {} }
 
-local Objet = { __name = "Objet" }
-Objet.__index = Objet
-local Membre = { __name = "Membre" }
-Membre.__index = Membre
-local Utilisateur = { __name = "Utilisateur" }
-Utilisateur.__index = Utilisateur
-local Recherche = { __name = "Recherche" }
-Recherche.__index = Recherche
+local Objet, Membre = args.class "Objet", args.class "Membre"
+local Utilisateur, Recherche = args.class "Utilisateur", args.class "Recherche"
 
 -- The locale an objet's label is shown in (the first one its query asked
 -- for), kept aside so that the objet holds Apidae's fields only.
@@ -75,21 +69,11 @@ local function copy_query(fname, query, position)
   return copy
 end
 
--- An integer from a number or a string of digits (Apidae accepts both).
-local function integer_of(value)
-  if math.type(value) == "integer" then return value end
-  if type(value) == "number" then return math.tointeger(value) end
-  if type(value) == "string" and value:match("^%s*%d+%s*$") then return math.tointeger(tonumber(value)) end
-  return nil
-end
+local integer_of = args.integer
 
 -- An id for a path: a positive integer (or its digits as a string).
 local function id_of(fname, id, position)
-  local n = integer_of(id)
-  if not n or n <= 0 then
-    raise_usage(("bad argument #%d to '%s' (positive integer id expected, got %s)"):format(position or 1, fname, args.describe(id)), 3)
-  end
-  return tostring(n)
+  return tostring(args.id(fname, position or 1, id, nil, 2))
 end
 
 local function text_of(fname, value, what, position)
@@ -165,7 +149,7 @@ function Recherche.__tostring(r)
 end
 
 function Recherche:list()
-  if getmetatable(self) ~= Recherche then raise_usage("calling 'list' on bad self (Recherche expected)", 2) end
+  args.check_self(self, Recherche, "list")
   local list = {}
   for item in self do list[#list + 1] = item end
   return list

@@ -90,6 +90,45 @@ function args.read(opts, allowed)
   return copy
 end
 
+--- args.class(name) -> the metatable of a module's objects: `__name` is
+-- what errors and pp call them, and it is its own `__index` (methods).
+function args.class(name)
+  local class = { __name = name }
+  class.__index = class
+  return class
+end
+
+--- args.check_self(self, class, method): methods called on something else
+-- than their object (d.accept(x), a copy of a method kept in a variable)
+-- say so instead of failing inside.
+function args.check_self(self, class, method)
+  if getmetatable(self) ~= class then
+    args.raise(("calling '%s' on bad self (%s expected, got %s)"):format(method, class.__name, type(self)), 3)
+  end
+end
+
+--- args.integer(value) -> the integer `value` holds (an integer, a float
+-- with an integer value, or digits in a string), or nil.
+function args.integer(value)
+  if math.type(value) == "integer" then return value end
+  if type(value) == "number" then return math.tointeger(value) end
+  if type(value) == "string" and value:match("^%s*%d+%s*$") then return math.tointeger(tonumber(value)) end
+  return nil
+end
+
+--- args.id(fname, position, value [, what [, level]]) -> the positive
+-- integer id `value` holds (an integer, or its digits as a string: CSV
+-- files give strings), or a usage error "bad argument #1 to 'user'
+-- (positive integer id expected, got abc)"; `what` names the id ("user id").
+function args.id(fname, position, value, what, level)
+  local n = args.integer(value)
+  if not n or n <= 0 then
+    args.raise(("bad argument #%d to '%s' (%s id expected, got %s)"):format(position, fname, what or "positive integer",
+      args.describe(value)), (level or 1) + 2)
+  end
+  return n
+end
+
 --- args.options(fname, position, opts, allowed [, level]) -> a plain copy of
 -- opts ({} when opts is nil) with only the allowed keys, or a usage error
 -- "bad argument #position to 'fname' (...)". `level` 1 blames the caller

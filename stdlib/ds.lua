@@ -14,15 +14,13 @@ local help = require "guichet.help"
 
 local ds = {}
 
-local Dossier = { __name = "Dossier" }
-local Demarche = { __name = "Demarche" }
-local Groupe = { __name = "Groupe" }
-local File = { __name = "File" }
+local args = require "guichet.args"
+local raise_usage, options, set, describe = args.raise, args.options, args.set, args.describe
+local check_self = args.check_self
+
+local Dossier, Demarche, Groupe, File = args.class "Dossier", args.class "Demarche", args.class "Groupe", args.class "File"
+-- A dossier's champs by label: fields only, no methods.
 local Champs = { __name = "Champs" }
-Dossier.__index = Dossier
-Demarche.__index = Demarche
-Groupe.__index = Groupe
-File.__index = File
 
 -- The dossier each file came from, to fetch a fresh URL when one expired.
 local file_owner = setmetatable({}, { __mode = "k" })
@@ -30,16 +28,6 @@ local file_owner = setmetatable({}, { __mode = "k" })
 ---------------------------------------------------------------------------
 -- Arguments
 
-local args = require "guichet.args"
-local raise_usage, options, set, describe = args.raise, args.options, args.set, args.describe
-
--- Methods called on something else than their object (d.accept(x), a
--- copy of a method kept in a variable) say so instead of failing inside.
-local function check_self(self, mt, method)
-  if getmetatable(self) ~= mt then
-    raise_usage(("calling '%s' on bad self (%s expected, got %s)"):format(method, mt.__name, type(self)), 3)
-  end
-end
 
 local function check_number(fname, position, value, what)
   if math.type(value) ~= "integer" then
@@ -773,7 +761,7 @@ local function fetch(file, path, folder, name)
 end
 
 function File:download(path)
-  if getmetatable(self) ~= File then raise_usage("calling 'download' on bad self (File expected)", 2) end
+  check_self(self, File, "download")
   if path ~= nil then check_string("download", 1, path, "path") end
   if path == "" then raise_usage("bad argument #1 to 'download' (path is empty)", 2) end
   return fetch(self, path, path == nil and "." or nil)

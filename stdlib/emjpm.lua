@@ -13,11 +13,10 @@ local help = require "guichet.help"
 
 local emjpm = {}
 
-local Mesure = { __name = "Mesure" }
-Mesure.__index = Mesure
-
 local args = require "guichet.args"
 local raise_usage, set, options = args.raise, args.set, args.options
+
+local Mesure = args.class "Mesure"
 
 -- The fields of a mesure, as the eMJPM documentation lists them.
 local mesure_fields = set("numero_rg", "numero_dossier", "annee_naissance", "civilite", "date_nomination",
@@ -210,7 +209,7 @@ local function id_of(m, fname)
 end
 
 function Mesure:update(changes)
-  if getmetatable(self) ~= Mesure then raise_usage("calling 'update' on bad self (Mesure expected)", 2) end
+  args.check_self(self, Mesure, "update")
   id_of(self, "update")
   check_mesure("update", changes, 1)
   -- PUT replaces the whole mesure (etats and ressources included): send it all.
@@ -227,7 +226,7 @@ help.fn { name = "Mesure:update", signature = "mesure:update{field = value, ...}
   api = "PUT /api/editors/mesures/:id", summary = "Changes fields; the whole mesure is sent (PUT replaces etats and ressources)." }
 
 function Mesure:delete()
-  if getmetatable(self) ~= Mesure then raise_usage("calling 'delete' on bad self (Mesure expected)", 2) end
+  args.check_self(self, Mesure, "delete")
   id_of(self, "delete")
   local answer, dry = core.request("DELETE", "/api/editors/mesures/" .. self.id)
   if dry then return false, dry end

@@ -14,45 +14,21 @@ local core = require "guichet.rdv_core"
 local help = require "guichet.help"
 local args = require "guichet.args"
 local raise_usage, set, options, describe = args.raise, args.set, args.options, args.describe
+local check_self, check_id, class = args.check_self, args.id, args.class
 
 local rdv = {}
 
 help.module { name = "rdv", value = rdv,
   summary = "RDV-Solidarités (agents API v1): organisations, rdvs, users, absences, motifs, webhooks; one shared agent session" }
 
-local Organisation = { __name = "Organisation" }
-Organisation.__index = Organisation
-local Rdv = { __name = "Rdv" }
-Rdv.__index = Rdv
-local User = { __name = "User" }
-User.__index = User
-local Absence = { __name = "Absence" }
-Absence.__index = Absence
-local Agent = { __name = "Agent" }
-Agent.__index = Agent
-local Motif = { __name = "Motif" }
-Motif.__index = Motif
-local Webhook = { __name = "Webhook" }
-Webhook.__index = Webhook
+local Organisation, Rdv, User = class "Organisation", class "Rdv", class "User"
+local Absence, Agent, Motif, Webhook = class "Absence", class "Agent", class "Motif", class "Webhook"
 
 -- A webhook's secret is never kept in the object (so never printed with it).
 local function wrap(class, value)
   if type(value) ~= "table" then return value end
   if class == Webhook then rawset(value, "secret", nil) end
   return setmetatable(value, class)
-end
-
-local function check_self(self, class, method)
-  if getmetatable(self) ~= class then
-    raise_usage(("calling '%s' on bad self (%s expected, got %s)"):format(method, class.__name, type(self)), 3)
-  end
-end
-
--- An id: an integer, or a string of digits (CSV files give strings).
-local function check_id(fname, position, id, what)
-  if math.type(id) == "integer" then return id end
-  if type(id) == "string" and id:match("^%d+$") then return math.tointeger(tonumber(id)) end
-  raise_usage(("bad argument #%d to '%s' (%s id expected, got %s)"):format(position, fname, what or "integer", describe(id)), 3)
 end
 
 -- The id of an object or an id itself (rdv.assign_referent(agent, user) takes both).
@@ -62,9 +38,9 @@ local function id_of(fname, position, value, what)
     if id == nil then
       raise_usage(("bad argument #%d to '%s' (%s without an id)"):format(position, fname, what), 3)
     end
-    return check_id(fname, position, id, what)
+    return check_id(fname, position, id, what, 2)
   end
-  return check_id(fname, position, value, what)
+  return check_id(fname, position, value, what, 2)
 end
 
 -- Lists stay lists in JSON even when empty.
