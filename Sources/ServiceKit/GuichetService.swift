@@ -9,14 +9,9 @@ import LuaBridge
 /// `public let unit: any GuichetService`; the list of services is written
 /// once, in Package.swift, and nothing else in the host names a service.
 public protocol GuichetService: Sendable {
-    /// `ds`: the Lua module, the credential store's service name, `guichet login ds`.
-    var name: String { get }
-    /// How messages name it: `démarches-simplifiées`.
-    var title: String { get }
-    /// The Lua half of the module, `stdlib/<name>.lua` (embedded by the binding).
-    var luaSource: [UInt8] { get }
-    /// Pushes the Swift half of the module, loaded as `guichet.<name>_core`.
-    func openCore(_ state: LuaState) throws
+    /// Its name and its Lua module (`name`, `title`, `luaSource` and
+    /// `openCore` below read it).
+    var module: ServiceModule { get }
 
     /// What its stored profiles hold (`DSCredential`: a token), and so
     /// which of their fields are secrets.
@@ -68,6 +63,19 @@ public protocol GuichetService: Sendable {
 }
 
 extension GuichetService {
+    public var name: String { module.name }
+    public var title: String { module.title }
+    public var luaSource: [UInt8] { module.luaSource }
+    public func openCore(_ state: LuaState) throws { try module.openCore(state) }
+
+    /// What `statusDetails` says by default (who the profile is), then what
+    /// `details` says of its credential, when it reads as one.
+    public func statusDetails(of profile: StoredProfile, adding details: (Credential) -> [String]) -> [String] {
+        let who = profile.who.map { [$0] } ?? []
+        guard let credential = try? profile.credential(Credential.self) else { return who }
+        return who + details(credential)
+    }
+
     public func statusDetails(of profile: StoredProfile, now: Double) -> [String] { profile.who.map { [$0] } ?? [] }
     public func storedSecrets(of profile: StoredProfile) -> [String] { (try? profile.credential(Credential.self))?.secrets ?? [] }
     public func signOut(_ profile: StoredProfile) async throws(GuichetError) {}
@@ -78,6 +86,29 @@ extension GuichetService {
     public var sandboxSummary: String { name }
     public func addSandboxFunctions(to state: LuaState) throws {}
     public var sandboxFaultPath: String? { nil }
+}
+
+/// What names a service and makes its Lua module.
+public struct ServiceModule: Sendable {
+    /// `ds`: the Lua module, the credential store's service name, `guichet login ds`.
+    public let name: String
+    /// How messages name it: `démarches-simplifiées`.
+    public let title: String
+    /// Pushes the Swift half of the module, loaded as `guichet.<name>_core`.
+    public let openCore: @Sendable (LuaState) throws -> Void
+    private let readLua: @Sendable () -> [UInt8]
+
+    /// `lua` is read when the module is first required, not before (start-up stays lazy).
+    public init(name: String, title: String, lua: @autoclosure @escaping @Sendable () -> [UInt8],
+                core: @escaping @Sendable (LuaState) throws -> Void) {
+        self.name = name
+        self.title = title
+        self.readLua = lua
+        self.openCore = core
+    }
+
+    /// The Lua half of the module, `stdlib/<name>.lua` (embedded by the binding).
+    public var luaSource: [UInt8] { readLua() }
 }
 
 /// How a service asks the user something during a re-login: the REPL

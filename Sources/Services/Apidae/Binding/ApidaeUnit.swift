@@ -10,20 +10,10 @@ import ServiceKit
 public let unit: any GuichetService = ApidaeUnit()
 
 struct ApidaeUnit: GuichetService {
-    let name = "apidae"
-    let title = "Apidae"
+    let module = ServiceModule(name: "apidae", title: "Apidae", lua: PackageResources.apidae_lua, core: ApidaeCoreModule.open)
+    // `guichet status` shows the profile's `who` ("projet 4321"), never the key.
     typealias Credential = ApidaeCredential
-    var luaSource: [UInt8] { PackageResources.apidae_lua }
-
-    func openCore(_ state: LuaState) throws { try ApidaeCoreModule.open(state) }
-
     var loginCommand: any ParsableCommand.Type { ApidaeLoginCommand.self }
-
-    /// The project, never the key.
-    func statusDetails(of profile: StoredProfile, now: Double) -> [String] {
-        guard let credential = try? profile.credential(ApidaeCredential.self) else { return profile.who.map { [$0] } ?? [] }
-        return ["projet \(credential.projetId)"]
-    }
 
     func secrets(in state: LuaState) -> [String] {
         state.appData[ApidaeSettings.self]?.configuration.apiKey.map { [$0.reveal()] } ?? []

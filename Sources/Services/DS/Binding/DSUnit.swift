@@ -10,13 +10,8 @@ import ServiceKit
 public let unit: any GuichetService = DSUnit()
 
 struct DSUnit: GuichetService {
-    let name = "ds"
-    let title = "démarches-simplifiées"
+    let module = ServiceModule(name: "ds", title: "démarches-simplifiées", lua: PackageResources.ds_lua, core: DSCoreModule.open)
     typealias Credential = DSCredential
-    var luaSource: [UInt8] { PackageResources.ds_lua }
-
-    func openCore(_ state: LuaState) throws { try DSCoreModule.open(state) }
-
     var loginCommand: any ParsableCommand.Type { DSLoginCommand.self }
 
     func secrets(in state: LuaState) -> [String] {

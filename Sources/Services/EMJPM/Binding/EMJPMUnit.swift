@@ -16,21 +16,15 @@ import Transport
 public let unit: any GuichetService = EMJPMUnit()
 
 struct EMJPMUnit: GuichetService {
-    let name = "emjpm"
-    let title = "eMJPM"
+    let module = ServiceModule(name: "emjpm", title: "eMJPM", lua: PackageResources.emjpm_lua, core: EMJPMCoreModule.open)
     typealias Credential = EMJPMCredential
-    var luaSource: [UInt8] { PackageResources.emjpm_lua }
-
-    func openCore(_ state: LuaState) throws { try EMJPMCoreModule.open(state) }
-
     var loginCommand: any ParsableCommand.Type { EMJPMLoginCommand.self }
 
     func statusDetails(of profile: StoredProfile, now: Double) -> [String] {
-        var parts = profile.who.map { [$0] } ?? []
-        guard let credential = try? profile.credential(EMJPMCredential.self) else { return parts }
-        if let expires = credential.expiresAt { parts.append(Terminal.describeExpiry(expires, now: now, what: "access token")) }
-        if let refresh = credential.refreshExpiresAt { parts.append(Terminal.describeExpiry(refresh, now: now, what: "session")) }
-        return parts
+        statusDetails(of: profile) { credential in
+            [credential.expiresAt.map { Terminal.describeExpiry($0, now: now, what: "access token") },
+             credential.refreshExpiresAt.map { Terminal.describeExpiry($0, now: now, what: "session") }].compactMap { $0 }
+        }
     }
 
     func secrets(in state: LuaState) -> [String] {

@@ -12,25 +12,16 @@ import Transport
 public let unit: any GuichetService = RDVUnit()
 
 struct RDVUnit: GuichetService {
-    let name = "rdv"
-    let title = "RDV-Solidarités"
+    let module = ServiceModule(name: "rdv", title: "RDV-Solidarités", lua: PackageResources.rdv_lua, core: RDVCoreModule.open)
     typealias Credential = RDVCredential
-    var luaSource: [UInt8] { PackageResources.rdv_lua }
-
-    func openCore(_ state: LuaState) throws { try RDVCoreModule.open(state) }
-
     var loginCommand: any ParsableCommand.Type { RDVLoginCommand.self }
 
+    /// The agent, the session's end, and whether guichet can sign in again by itself.
     func statusDetails(of profile: StoredProfile, now: Double) -> [String] {
-        var parts = profile.who.map { [$0] } ?? []
-        guard let credential = try? profile.credential(RDVCredential.self) else { return parts }
-        if credential.accessToken == nil {
-            parts.append("no session")
-        } else if let expiry = credential.expiry {
-            parts.append(Terminal.describeExpiry(expiry, now: now, what: "session"))
+        statusDetails(of: profile) { credential in
+            let session = credential.accessToken == nil ? "no session" : credential.expiry.map { Terminal.describeExpiry($0, now: now, what: "session") }
+            return [session, credential.password == nil ? "password not stored" : "password stored"].compactMap { $0 }
         }
-        parts.append(credential.password == nil ? "password not stored" : "password stored")
-        return parts
     }
 
     /// `guichet logout rdv`: the session ends on the server too.

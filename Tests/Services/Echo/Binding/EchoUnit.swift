@@ -48,12 +48,10 @@ struct EchoLoginCommand: ParsableCommand {
 }
 
 struct EchoUnit: GuichetService {
-    let name = "echo"
-    let title = "Echo"
-    var luaSource: [UInt8] { PackageResources.echo_lua }
+    let module = ServiceModule(name: "echo", title: "Echo", lua: PackageResources.echo_lua, core: EchoUnit.openCore)
     var loginCommand: any ParsableCommand.Type { EchoLoginCommand.self }
 
-    func openCore(_ state: LuaState) throws {
+    static func openCore(_ state: LuaState) throws {
         state.newTable()
         // say(text) -> what the service said back (nil, "dry_run" under --dry-run)
         state.setFunction("say", in: -1) { call in
