@@ -16,6 +16,8 @@ public protocol GuichetService: Sendable {
     /// What its stored profiles hold (`DSCredential`: a token), and so
     /// which of their fields are secrets.
     associatedtype Credential: StoredCredential
+    /// What it keeps per Lua state (`state.appData[Settings.self]`).
+    associatedtype Settings: ServiceSettings
 
     /// `guichet login <name> [options]`.
     var loginCommand: any ParsableCommand.Type { get }
@@ -30,15 +32,15 @@ public protocol GuichetService: Sendable {
     /// place (asking what it must), so that the line can be rerun.
     func relogin(_ state: LuaState, _ prompt: Prompt) throws
 
-    /// The secrets this state holds for the service (set by a script or
-    /// read from the environment or the store), which the REPL keeps out of
-    /// its history.
+    /// The secrets this state holds for the service (by default, its
+    /// settings' `secrets`), which the REPL keeps out of its history.
     func secrets(in state: LuaState) -> [String]
     /// The secrets of one of its stored profiles (by default, read as its
     /// `Credential`).
     func storedSecrets(of profile: StoredProfile) -> [String]
     /// How many times the service renewed a session by itself in this
-    /// state; the REPL says so with a dim notice (`renewalNotice`).
+    /// state (by default, its settings' `renewals`); the REPL says so with
+    /// a dim notice (`renewalNotice`).
     func renewals(in state: LuaState) -> Int
     var renewalNotice: String { get }
 
@@ -79,7 +81,8 @@ extension GuichetService {
     public func statusDetails(of profile: StoredProfile, now: Double) -> [String] { profile.who.map { [$0] } ?? [] }
     public func storedSecrets(of profile: StoredProfile) -> [String] { (try? profile.credential(Credential.self))?.secrets ?? [] }
     public func signOut(_ profile: StoredProfile) async throws(GuichetError) {}
-    public func renewals(in state: LuaState) -> Int { 0 }
+    public func secrets(in state: LuaState) -> [String] { state.appData[Settings.self]?.secrets ?? [] }
+    public func renewals(in state: LuaState) -> Int { state.appData[Settings.self]?.renewals ?? 0 }
     public var renewalNotice: String { "\(title) session renewed" }
     public var pendingWork: String? { nil }
     public func finishPendingWork(timeout: Double) {}

@@ -18,7 +18,7 @@ struct ApidaeCredential: StoredCredential {
 /// profile. A key goes only to the host it was given for: the
 /// environment's to APIDAE_API_URL (or the production host), the stored
 /// one to its profile's host.
-final class ApidaeSettings {
+final class ApidaeSettings: ServiceSettings {
     let configuration: ApidaeConfiguration
     let client: ApidaeClient
     /// A sandbox project's: never stored.
@@ -30,12 +30,11 @@ final class ApidaeSettings {
         client = ApidaeClient(configuration: configuration)
     }
 
-    static func of(_ state: LuaState) throws(GuichetError) -> ApidaeSettings {
-        if let settings = state.appData[ApidaeSettings.self] { return settings }
-        let settings = ApidaeSettings(try configuration(Accounts.of(state)))
-        state.appData[ApidaeSettings.self] = settings
-        return settings
+    static func make(for state: LuaState) throws(GuichetError) -> ApidaeSettings {
+        ApidaeSettings(try configuration(Accounts.of(state)))
     }
+
+    var secrets: [String] { configuration.apiKey.map { [$0.reveal()] } ?? [] }
 
     static func configuration(_ accounts: Accounts) throws(GuichetError) -> ApidaeConfiguration {
         let stored = try accounts.storedProfile(for: "apidae")

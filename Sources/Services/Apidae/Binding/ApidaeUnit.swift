@@ -13,11 +13,8 @@ struct ApidaeUnit: GuichetService {
     let module = ServiceModule(name: "apidae", title: "Apidae", lua: PackageResources.apidae_lua, core: ApidaeCoreModule.open)
     // `guichet status` shows the profile's `who` ("projet 4321"), never the key.
     typealias Credential = ApidaeCredential
+    typealias Settings = ApidaeSettings
     var loginCommand: any ParsableCommand.Type { ApidaeLoginCommand.self }
-
-    func secrets(in state: LuaState) -> [String] {
-        state.appData[ApidaeSettings.self]?.configuration.apiKey.map { [$0.reveal()] } ?? []
-    }
 
     /// Asks for the project (Enter keeps it) and its key, checks them, stores
     /// them (never the sandbox's), and reads with them from now on.

@@ -7,7 +7,7 @@ import ServiceKit
 /// Where the `ds` module sends its requests, and as whom. Built from the
 /// environment (DS_API_URL, DS_API_TOKEN, DS_INSTRUCTEUR), the credential
 /// store, `--sandbox`, `--dry-run`, and `ds.config{...}`.
-public final class DSSettings {
+public final class DSSettings: ServiceSettings {
     /// Where a token came from: said in messages, and the sandbox's is never stored.
     public enum TokenOrigin: Equatable, CustomStringConvertible {
         case environment
@@ -60,8 +60,7 @@ public final class DSSettings {
     /// else the default one. Each token goes only to the host it is for:
     /// DS_API_TOKEN to DS_API_URL (or the default endpoint), the stored
     /// token to its profile's host. DS_API_TOKEN wins where both may go.
-    static func of(_ state: LuaState) throws(GuichetError) -> DSSettings {
-        if let settings = state.appData[DSSettings.self] { return settings }
+    public static func make(for state: LuaState) throws(GuichetError) -> DSSettings {
         let accounts = Accounts.of(state)
         let settings = DSSettings(environment: accounts.environment)
         let stored = try accounts.storedProfile(for: "ds")
@@ -72,9 +71,10 @@ public final class DSSettings {
             settings.tokenOrigin = .profile(try accounts.profileName(for: "ds"))
         }
         settings.dryRun = DryRun.isOn(in: state)
-        state.appData[DSSettings.self] = settings
         return settings
     }
+
+    public var secrets: [String] { token.map { [$0.reveal()] } ?? [] }
 
     /// The token, if it may go to the current endpoint.
     public var usableToken: Secret? {

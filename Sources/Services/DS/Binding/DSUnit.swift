@@ -12,11 +12,8 @@ public let unit: any GuichetService = DSUnit()
 struct DSUnit: GuichetService {
     let module = ServiceModule(name: "ds", title: "démarches-simplifiées", lua: PackageResources.ds_lua, core: DSCoreModule.open)
     typealias Credential = DSCredential
+    typealias Settings = DSSettings
     var loginCommand: any ParsableCommand.Type { DSLoginCommand.self }
-
-    func secrets(in state: LuaState) -> [String] {
-        state.appData[DSSettings.self]?.token.map { [$0.reveal()] } ?? []
-    }
 
     /// Asks for a new token for the current endpoint, checks it, stores it
     /// (never the sandbox's), and uses it from now on.

@@ -6,7 +6,7 @@ import ServiceKit
 
 /// The eMJPM session a state uses, made on first use: the stored
 /// profile's hosts and editor, the environment over them.
-final class EMJPMSettings {
+final class EMJPMSettings: ServiceSettings {
     let configuration: EMJPMConfiguration
     let client: EMJPMClient
 
@@ -15,13 +15,15 @@ final class EMJPMSettings {
         client = EMJPMClient(session: OAuthSession(store: store, profileName: profileName, configuration: configuration))
     }
 
-    static func of(_ state: LuaState) throws(GuichetError) -> EMJPMSettings {
-        if let settings = state.appData[EMJPMSettings.self] { return settings }
+    static func make(for state: LuaState) throws(GuichetError) -> EMJPMSettings {
         let accounts = Accounts.of(state)
-        let configuration = try configuration(accounts)
-        let settings = EMJPMSettings(configuration, store: accounts.store, profileName: try accounts.profileName(for: "emjpm"))
-        state.appData[EMJPMSettings.self] = settings
-        return settings
+        return EMJPMSettings(try configuration(accounts), store: accounts.store, profileName: try accounts.profileName(for: "emjpm"))
+    }
+
+    var secrets: [String] { configuration.clientSecret.map { [$0.reveal()] } ?? [] }
+    var renewals: Int {
+        let session = client.session
+        return (try? blocking { await session.refreshes }) ?? 0
     }
 
     /// Hosts and editor: EMJPM_AUTH_URL, EMJPM_API_URL, EMJPM_CLIENT_ID and

@@ -18,6 +18,7 @@ public let unit: any GuichetService = EMJPMUnit()
 struct EMJPMUnit: GuichetService {
     let module = ServiceModule(name: "emjpm", title: "eMJPM", lua: PackageResources.emjpm_lua, core: EMJPMCoreModule.open)
     typealias Credential = EMJPMCredential
+    typealias Settings = EMJPMSettings
     var loginCommand: any ParsableCommand.Type { EMJPMLoginCommand.self }
 
     func statusDetails(of profile: StoredProfile, now: Double) -> [String] {
@@ -25,10 +26,6 @@ struct EMJPMUnit: GuichetService {
             [credential.expiresAt.map { Terminal.describeExpiry($0, now: now, what: "access token") },
              credential.refreshExpiresAt.map { Terminal.describeExpiry($0, now: now, what: "session") }].compactMap { $0 }
         }
-    }
-
-    func secrets(in state: LuaState) -> [String] {
-        state.appData[EMJPMSettings.self]?.configuration.clientSecret.map { [$0.reveal()] } ?? []
     }
 
     /// The browser flow again, with what the profile remembers.
@@ -45,13 +42,6 @@ struct EMJPMUnit: GuichetService {
         state.appData[EMJPMSettings.self] = nil  // a fresh session reads the new pair
         prompt.notice(renewalNotice)
     }
-
-    func renewals(in state: LuaState) -> Int {
-        guard let session = state.appData[EMJPMSettings.self]?.client.session else { return 0 }
-        return (try? blocking { await session.refreshes }) ?? 0
-    }
-
-    var renewalNotice: String { "eMJPM session renewed" }
 
     /// The sandbox's eMJPM user authorizes guichet at once (its page
     /// approves without asking), in the sandbox's own store.

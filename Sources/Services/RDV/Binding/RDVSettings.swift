@@ -6,7 +6,7 @@ import ServiceKit
 
 /// The RDV-Solidarités session a state uses, made on first use: the
 /// stored profile, RDV_API_URL, RDV_EMAIL and RDV_PASSWORD over it.
-final class RDVSettings {
+final class RDVSettings: ServiceSettings {
     let client: RDVClient
 
     init(_ configuration: RDVConfiguration, store: CredentialStore, profileName: String) {
@@ -15,12 +15,21 @@ final class RDVSettings {
 
     var configuration: RDVConfiguration { client.session.configuration }
 
-    static func of(_ state: LuaState) throws(GuichetError) -> RDVSettings {
-        if let settings = state.appData[RDVSettings.self] { return settings }
+    static func make(for state: LuaState) throws(GuichetError) -> RDVSettings {
         let accounts = Accounts.of(state)
-        let settings = RDVSettings(try configuration(accounts), store: accounts.store, profileName: try accounts.profileName(for: "rdv"))
-        state.appData[RDVSettings.self] = settings
-        return settings
+        return RDVSettings(try configuration(accounts), store: accounts.store, profileName: try accounts.profileName(for: "rdv"))
+    }
+
+    /// The password, and the session's tokens as they are now.
+    var secrets: [String] {
+        let session = client.session
+        let current = (try? blocking { await session.currentSecrets }) ?? []
+        return (configuration.password.map { [$0.reveal()] } ?? []) + current
+    }
+
+    var renewals: Int {
+        let session = client.session
+        return (try? blocking { await session.renewals }) ?? 0
     }
 
     /// The environment over the stored profile.

@@ -14,6 +14,7 @@ public let unit: any GuichetService = RDVUnit()
 struct RDVUnit: GuichetService {
     let module = ServiceModule(name: "rdv", title: "RDV-Solidarités", lua: PackageResources.rdv_lua, core: RDVCoreModule.open)
     typealias Credential = RDVCredential
+    typealias Settings = RDVSettings
     var loginCommand: any ParsableCommand.Type { RDVLoginCommand.self }
 
     /// The agent, the session's end, and whether guichet can sign in again by itself.
@@ -28,14 +29,6 @@ struct RDVUnit: GuichetService {
     func signOut(_ profile: StoredProfile) async throws(GuichetError) {
         guard let credential = try? profile.credential(RDVCredential.self) else { return }
         try await RDVSession.signOut(baseURL: profile.baseURL, credential: credential)
-    }
-
-    func secrets(in state: LuaState) -> [String] {
-        guard let settings = state.appData[RDVSettings.self] else { return [] }
-        var secrets = settings.configuration.password.map { [$0.reveal()] } ?? []
-        let session = settings.client.session
-        if let current = try? blocking({ await session.currentSecrets }) { secrets += current }
-        return secrets
     }
 
     /// The REPL after an `auth` error: the password again, a sign-in, the
@@ -55,13 +48,6 @@ struct RDVUnit: GuichetService {
         state.appData[RDVSettings.self] = nil  // a fresh session reads the stored one
         prompt.notice("RDV-Solidarités: signed in again as \(email)")
     }
-
-    func renewals(in state: LuaState) -> Int {
-        guard let session = state.appData[RDVSettings.self]?.client.session else { return 0 }
-        return (try? blocking { await session.renewals }) ?? 0
-    }
-
-    var renewalNotice: String { "RDV-Solidarités session renewed" }
 
     /// The sandbox's agent, in the sandbox's own store; signed in on first
     /// use (the store starts empty), as any process would be.

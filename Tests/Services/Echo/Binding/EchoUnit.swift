@@ -9,7 +9,7 @@ import ServiceKit
 public let unit: any GuichetService = EchoUnit()
 
 /// Where echo calls go, and with which token (per Lua state).
-final class EchoSettings {
+final class EchoSettings: ServiceSettings {
     var baseURL: String
     var token: Secret?
     init(baseURL: String, token: Secret?) {
@@ -17,15 +17,14 @@ final class EchoSettings {
         self.token = token
     }
 
-    static func of(_ state: LuaState) throws(GuichetError) -> EchoSettings {
-        if let settings = state.appData[EchoSettings.self] { return settings }
+    static func make(for state: LuaState) throws(GuichetError) -> EchoSettings {
         let accounts = Accounts.of(state)
         let stored = try accounts.storedProfile(for: "echo")
         let token = accounts.value("ECHO_API_TOKEN").map(Secret.init) ?? (try? stored?.credential(EchoCredential.self)).flatMap { $0 }.map { Secret($0.token) }
-        let settings = EchoSettings(baseURL: accounts.value("ECHO_API_URL") ?? stored?.baseURL ?? "https://echo.invalid", token: token)
-        state.appData[EchoSettings.self] = settings
-        return settings
+        return EchoSettings(baseURL: accounts.value("ECHO_API_URL") ?? stored?.baseURL ?? "https://echo.invalid", token: token)
     }
+
+    var secrets: [String] { token.map { [$0.reveal()] } ?? [] }
 }
 
 struct EchoCredential: StoredCredential {
@@ -73,7 +72,7 @@ struct EchoUnit: GuichetService {
     }
 
     typealias Credential = EchoCredential
-    func secrets(in state: LuaState) -> [String] { state.appData[EchoSettings.self]?.token.map { [$0.reveal()] } ?? [] }
+    typealias Settings = EchoSettings
 
     func relogin(_ state: LuaState, _ prompt: Prompt) throws {
         guard let token = prompt.secret("echo token: ") else { throw GuichetError(.usage, "no token given") }
