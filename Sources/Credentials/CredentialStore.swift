@@ -99,6 +99,22 @@ public struct StoredProfile: Codable, Sendable, Equatable {
 /// which of its values are secrets (kept out of output and history).
 public protocol StoredCredential: Codable, Sendable {
     var secrets: [String] { get }
+    /// What `guichet status` and the REPL banner say of it after who the
+    /// profile is (`session expires in 3 h`): never a secret. None by default.
+    func statusDetails(now: Double) -> [String]
+}
+
+extension StoredCredential {
+    public func statusDetails(now: Double) -> [String] { [] }
+
+    /// `session expires in 3 h`, for status lines.
+    public static func describeExpiry(_ date: Double, now: Double, what: String) -> String {
+        let delta = date - now
+        if delta <= 0 { return "\(what) expired" }
+        if delta < 3600 { return "\(what) expires in \(Int(delta / 60)) min" }
+        if delta < 86400 * 2 { return "\(what) expires in \(Int(delta / 3600)) h" }
+        return "\(what) expires in \(Int(delta / 86400)) days"
+    }
 }
 
 /// One value of a service's stored fields.

@@ -9,9 +9,10 @@ import LuaBridge
 /// `public let unit: any GuichetService`; the list of services is written
 /// once, in Package.swift, and nothing else in the host names a service.
 public protocol GuichetService: Sendable {
-    /// Its name and its Lua module (`name`, `title`, `luaSource` and
-    /// `openCore` below read it).
-    var module: ServiceModule { get }
+    /// Its name, Lua module, login command, and the types it stores and
+    /// keeps (`name`, `title`, `luaSource`, `openCore` and `loginCommand`
+    /// below read it).
+    var module: ServiceModule<Credential, Settings> { get }
 
     /// What its stored profiles hold (`DSCredential`: a token), and so
     /// which of their fields are secrets.
@@ -19,11 +20,9 @@ public protocol GuichetService: Sendable {
     /// What it keeps per Lua state (`state.appData[Settings.self]`).
     associatedtype Settings: ServiceSettings
 
-    /// `guichet login <name> [options]`.
-    var loginCommand: any ParsableCommand.Type { get }
     /// What `guichet status` and the REPL banner say of a stored profile
-    /// after its service and host (who, expiry): never a secret. By
-    /// default, who the profile is.
+    /// after its service and host: by default who the profile is, then its
+    /// credential's `statusDetails` (expiry). Never a secret.
     func statusDetails(of profile: StoredProfile, now: Double) -> [String]
     /// `guichet logout`: ends the session on the server, where the service
     /// has such a thing, before the profile is forgotten.
@@ -69,16 +68,12 @@ extension GuichetService {
     public var title: String { module.title }
     public var luaSource: [UInt8] { module.luaSource }
     public func openCore(_ state: LuaState) throws { try module.openCore(state) }
+    /// `guichet login <name> [options]`.
+    public var loginCommand: any ParsableCommand.Type { module.loginCommand }
 
-    /// What `statusDetails` says by default (who the profile is), then what
-    /// `details` says of its credential, when it reads as one.
-    public func statusDetails(of profile: StoredProfile, adding details: (Credential) -> [String]) -> [String] {
-        let who = profile.who.map { [$0] } ?? []
-        guard let credential = try? profile.credential(Credential.self) else { return who }
-        return who + details(credential)
+    public func statusDetails(of profile: StoredProfile, now: Double) -> [String] {
+        (profile.who.map { [$0] } ?? []) + ((try? profile.credential(Credential.self))?.statusDetails(now: now) ?? [])
     }
-
-    public func statusDetails(of profile: StoredProfile, now: Double) -> [String] { profile.who.map { [$0] } ?? [] }
     public func storedSecrets(of profile: StoredProfile) -> [String] { (try? profile.credential(Credential.self))?.secrets ?? [] }
     public func signOut(_ profile: StoredProfile) async throws(GuichetError) {}
     public func secrets(in state: LuaState) -> [String] { state.appData[Settings.self]?.secrets ?? [] }
@@ -91,23 +86,28 @@ extension GuichetService {
     public var sandboxFaultPath: String? { nil }
 }
 
-/// What names a service and makes its Lua module.
-public struct ServiceModule: Sendable {
+/// What names a service and makes its Lua module, its login command, and
+/// (for the type checker) what it stores and keeps per state.
+public struct ServiceModule<Credential: StoredCredential, Settings: ServiceSettings>: Sendable {
     /// `ds`: the Lua module, the credential store's service name, `guichet login ds`.
     public let name: String
     /// How messages name it: `démarches-simplifiées`.
     public let title: String
     /// Pushes the Swift half of the module, loaded as `guichet.<name>_core`.
     public let openCore: @Sendable (LuaState) throws -> Void
+    /// `guichet login <name> [options]`.
+    public let loginCommand: any ParsableCommand.Type
     private let readLua: @Sendable () -> [UInt8]
 
     /// `lua` is read when the module is first required, not before (start-up stays lazy).
     public init(name: String, title: String, lua: @autoclosure @escaping @Sendable () -> [UInt8],
-                core: @escaping @Sendable (LuaState) throws -> Void) {
+                core: @escaping @Sendable (LuaState) throws -> Void, login: any ParsableCommand.Type,
+                stores: Credential.Type, keeps: Settings.Type) {
         self.name = name
         self.title = title
         self.readLua = lua
         self.openCore = core
+        self.loginCommand = login
     }
 
     /// The Lua half of the module, `stdlib/<name>.lua` (embedded by the binding).

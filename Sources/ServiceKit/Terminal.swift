@@ -34,15 +34,6 @@ public enum Terminal {
         return value.isEmpty ? nil : Secret(value)
     }
 
-    /// `session expires in 3 h`, for status lines.
-    public static func describeExpiry(_ date: Double, now: Double, what: String) -> String {
-        let delta = date - now
-        if delta <= 0 { return "\(what) expired" }
-        if delta < 3600 { return "\(what) expires in \(Int(delta / 60)) min" }
-        if delta < 86400 * 2 { return "\(what) expires in \(Int(delta / 3600)) h" }
-        return "\(what) expires in \(Int(delta / 86400)) days"
-    }
-
     /// $BROWSER, else xdg-open when there is one; silence otherwise (the
     /// address was printed).
     public static func openBrowser(_ url: String) {

@@ -6,15 +6,13 @@ import LuaBridge
 import ServiceKit
 
 /// Apidae as a guichet service: the `apidae` module, a project's key and
-/// id carried inside each request, `guichet login apidae`.
+/// id carried inside each request, `guichet login apidae`. `guichet status`
+/// shows the profile's `who` ("projet 4321"), never the key.
 public let unit: any GuichetService = ApidaeUnit()
 
 struct ApidaeUnit: GuichetService {
-    let module = ServiceModule(name: "apidae", title: "Apidae", lua: PackageResources.apidae_lua, core: ApidaeCoreModule.open)
-    // `guichet status` shows the profile's `who` ("projet 4321"), never the key.
-    typealias Credential = ApidaeCredential
-    typealias Settings = ApidaeSettings
-    var loginCommand: any ParsableCommand.Type { ApidaeLoginCommand.self }
+    let module = ServiceModule(name: "apidae", title: "Apidae", lua: PackageResources.apidae_lua, core: ApidaeCoreModule.open,
+                               login: ApidaeLoginCommand.self, stores: ApidaeCredential.self, keeps: ApidaeSettings.self)
 
     /// Asks for the project (Enter keeps it) and its key, checks them, stores
     /// them (never the sandbox's), and reads with them from now on.

@@ -10,10 +10,8 @@ import ServiceKit
 public let unit: any GuichetService = DSUnit()
 
 struct DSUnit: GuichetService {
-    let module = ServiceModule(name: "ds", title: "démarches-simplifiées", lua: PackageResources.ds_lua, core: DSCoreModule.open)
-    typealias Credential = DSCredential
-    typealias Settings = DSSettings
-    var loginCommand: any ParsableCommand.Type { DSLoginCommand.self }
+    let module = ServiceModule(name: "ds", title: "démarches-simplifiées", lua: PackageResources.ds_lua, core: DSCoreModule.open,
+                               login: DSLoginCommand.self, stores: DSCredential.self, keeps: DSSettings.self)
 
     /// Asks for a new token for the current endpoint, checks it, stores it
     /// (never the sandbox's), and uses it from now on.

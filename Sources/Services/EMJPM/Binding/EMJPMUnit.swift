@@ -16,17 +16,8 @@ import Transport
 public let unit: any GuichetService = EMJPMUnit()
 
 struct EMJPMUnit: GuichetService {
-    let module = ServiceModule(name: "emjpm", title: "eMJPM", lua: PackageResources.emjpm_lua, core: EMJPMCoreModule.open)
-    typealias Credential = EMJPMCredential
-    typealias Settings = EMJPMSettings
-    var loginCommand: any ParsableCommand.Type { EMJPMLoginCommand.self }
-
-    func statusDetails(of profile: StoredProfile, now: Double) -> [String] {
-        statusDetails(of: profile) { credential in
-            [credential.expiresAt.map { Terminal.describeExpiry($0, now: now, what: "access token") },
-             credential.refreshExpiresAt.map { Terminal.describeExpiry($0, now: now, what: "session") }].compactMap { $0 }
-        }
-    }
+    let module = ServiceModule(name: "emjpm", title: "eMJPM", lua: PackageResources.emjpm_lua, core: EMJPMCoreModule.open,
+                               login: EMJPMLoginCommand.self, stores: EMJPMCredential.self, keeps: EMJPMSettings.self)
 
     /// The browser flow again, with what the profile remembers.
     func relogin(_ state: LuaState, _ prompt: Prompt) throws {

@@ -27,4 +27,9 @@ public struct EMJPMCredential: StoredCredential {
     }
 
     public var secrets: [String] { [token, refreshToken, clientSecret].compactMap { $0 } }
+
+    public func statusDetails(now: Double) -> [String] {
+        [expiresAt.map { Self.describeExpiry($0, now: now, what: "access token") },
+         refreshExpiresAt.map { Self.describeExpiry($0, now: now, what: "session") }].compactMap { $0 }
+    }
 }

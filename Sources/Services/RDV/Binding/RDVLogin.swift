@@ -40,7 +40,7 @@ struct RDVLoginCommand: ParsableCommand {
             let name = store.profileName(default: "rdv")
             let stored = try RDVLogin.login(store: store.store, profile: name, configuration: RDVConfiguration(baseURL: base, email: agent),
                                             password: password, storePassword: !noStorePassword)
-            let expiry = stored.expiry.map { ", " + Terminal.describeExpiry($0, now: RDVLogin.now, what: "session") } ?? ""
+            let expiry = stored.expiry.map { ", " + RDVCredential.describeExpiry($0, now: RDVLogin.now, what: "session") } ?? ""
             let kept = noStorePassword ? " (password not stored: guichet will ask again when the session ends)" : ""
             print("rdv: signed in as \(agent)\(expiry); stored as profile '\(name)' for \(Origin.describe(base))\(kept).")
         }

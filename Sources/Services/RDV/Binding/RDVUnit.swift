@@ -12,18 +12,8 @@ import Transport
 public let unit: any GuichetService = RDVUnit()
 
 struct RDVUnit: GuichetService {
-    let module = ServiceModule(name: "rdv", title: "RDV-Solidarités", lua: PackageResources.rdv_lua, core: RDVCoreModule.open)
-    typealias Credential = RDVCredential
-    typealias Settings = RDVSettings
-    var loginCommand: any ParsableCommand.Type { RDVLoginCommand.self }
-
-    /// The agent, the session's end, and whether guichet can sign in again by itself.
-    func statusDetails(of profile: StoredProfile, now: Double) -> [String] {
-        statusDetails(of: profile) { credential in
-            let session = credential.accessToken == nil ? "no session" : credential.expiry.map { Terminal.describeExpiry($0, now: now, what: "session") }
-            return [session, credential.password == nil ? "password not stored" : "password stored"].compactMap { $0 }
-        }
-    }
+    let module = ServiceModule(name: "rdv", title: "RDV-Solidarités", lua: PackageResources.rdv_lua, core: RDVCoreModule.open,
+                               login: RDVLoginCommand.self, stores: RDVCredential.self, keeps: RDVSettings.self)
 
     /// `guichet logout rdv`: the session ends on the server too.
     func signOut(_ profile: StoredProfile) async throws(GuichetError) {

@@ -31,6 +31,12 @@ public struct RDVCredential: StoredCredential, Equatable {
     }
 
     public var secrets: [String] { [accessToken, client, password].compactMap { $0 }.filter { !$0.isEmpty } }
+
+    /// The session's end, and whether guichet can sign in again by itself.
+    public func statusDetails(now: Double) -> [String] {
+        let session = accessToken == nil ? "no session" : expiry.map { Self.describeExpiry($0, now: now, what: "session") }
+        return [session, password == nil ? "password not stored" : "password stored"].compactMap { $0 }
+    }
 }
 
 /// Where to sign in, as who.

@@ -47,8 +47,8 @@ struct EchoLoginCommand: ParsableCommand {
 }
 
 struct EchoUnit: GuichetService {
-    let module = ServiceModule(name: "echo", title: "Echo", lua: PackageResources.echo_lua, core: EchoUnit.openCore)
-    var loginCommand: any ParsableCommand.Type { EchoLoginCommand.self }
+    let module = ServiceModule(name: "echo", title: "Echo", lua: PackageResources.echo_lua, core: EchoUnit.openCore,
+                               login: EchoLoginCommand.self, stores: EchoCredential.self, keeps: EchoSettings.self)
 
     static func openCore(_ state: LuaState) throws {
         state.newTable()
@@ -71,8 +71,6 @@ struct EchoUnit: GuichetService {
         }
     }
 
-    typealias Credential = EchoCredential
-    typealias Settings = EchoSettings
 
     func relogin(_ state: LuaState, _ prompt: Prompt) throws {
         guard let token = prompt.secret("echo token: ") else { throw GuichetError(.usage, "no token given") }
