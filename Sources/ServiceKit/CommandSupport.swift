@@ -36,6 +36,16 @@ public struct StoreOptions: ParsableArguments {
     }
 }
 
+/// `guichet login <service>`: `login()` does the work; an error of the
+/// common shape ends the command with its message, not a trace.
+public protocol LoginCommand: ParsableCommand {
+    func login() throws
+}
+
+extension LoginCommand {
+    public func run() throws { try reporting { try login() } }
+}
+
 /// Errors of the common shape end the command with their message, not a trace.
 public func reporting(_ body: () throws -> Void) throws {
     do { try body() } catch let error as GuichetError {

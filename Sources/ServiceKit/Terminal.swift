@@ -12,6 +12,13 @@ import GuichetCore
 /// Talking to the user during a login: secrets read without echo,
 /// messages on stderr, a browser opened on an address.
 public enum Terminal {
+    /// Asks on stderr and reads a line from stdin, trimmed; nil when empty
+    /// or at the end of input.
+    public static func ask(_ prompt: String) -> String? {
+        writeError(prompt)
+        return readLine(strippingNewline: true).map { $0.trimmed }.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// Reads a secret: without echo on a terminal, a plain line otherwise
     /// (scripts pipe it in). Never written anywhere.
     public static func readSecret(prompt: String) -> Secret? {

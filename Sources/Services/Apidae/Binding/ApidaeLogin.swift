@@ -5,7 +5,7 @@ import GuichetCore
 import ServiceKit
 
 /// `guichet login apidae`: a project's key, checked with a cheap call, stored.
-struct ApidaeLoginCommand: ParsableCommand {
+struct ApidaeLoginCommand: LoginCommand {
     static let configuration = CommandConfiguration(
         commandName: "apidae",
         abstract: "Stores an Apidae project's API key (read API).",
@@ -16,35 +16,26 @@ struct ApidaeLoginCommand: ParsableCommand {
             """)
 
     @OptionGroup var store: StoreOptions
-
     @Option(help: "The API host (default APIDAE_API_URL or https://api.apidae-tourisme.com; the recette is https://api.apidae-tourisme.cooking).")
     var url: String?
 
-    @Option(help: "The project's id, projetId (default APIDAE_PROJET_ID; asked when missing).")
-    var projet: String?
+    @Option(help: "The project's id, projetId (default APIDAE_PROJET_ID; asked when missing).") var projet: String?
 
-    func run() throws {
-        try reporting {
-            let apiURL = url ?? store.setting("APIDAE_API_URL") ?? ApidaeConfiguration.defaultURL
-            var projetId = projet ?? store.setting("APIDAE_PROJET_ID")
-            if projetId == nil {
-                writeError("Apidae projetId: ")
-                projetId = readLine(strippingNewline: true).map { String($0.filter { !$0.isWhitespace }) }
-            }
-            guard let projetId, !projetId.isEmpty else { throw GuichetError(.usage, "give the project's id: --projet <projetId>") }
-            guard Int(projetId) != nil else { throw GuichetError(.usage, "the projetId is a number (Apidae shows it on the project's page), not \(projetId.debugDescription)") }
-            let configuration = ApidaeConfiguration(apiURL: apiURL, projetId: projetId)
-            guard let key = Terminal.readSecret(prompt: "API key of Apidae project \(projetId) on \(Origin.describe(configuration.apiURL)): "),
-                  !key.isEmpty else {
-                throw GuichetError(.usage, "no key given")
-            }
-            var checked = configuration
-            checked.apiKey = key
-            let selections = try ApidaeLogin.check(checked)
-            let name = store.profileName(default: "apidae")
-            try ApidaeLogin.save(store: store.store, profile: name, checked)
-            print("apidae: the key of project \(projetId) works (\(selections) sélection\(selections == 1 ? "" : "s")); stored as profile '\(name)' for \(Origin.describe(configuration.apiURL)).")
+    func login() throws {
+        let apiURL = url ?? store.setting("APIDAE_API_URL") ?? ApidaeConfiguration.defaultURL
+        guard let projetId = projet ?? store.setting("APIDAE_PROJET_ID") ?? Terminal.ask("Apidae projetId: ") else { throw GuichetError(.usage, "give the project's id: --projet <projetId>") }
+        guard Int(projetId) != nil else { throw GuichetError(.usage, "the projetId is a number (Apidae shows it on the project's page), not \(projetId.debugDescription)") }
+        let configuration = ApidaeConfiguration(apiURL: apiURL, projetId: projetId)
+        guard let key = Terminal.readSecret(prompt: "API key of Apidae project \(projetId) on \(Origin.describe(configuration.apiURL)): "),
+              !key.isEmpty else {
+            throw GuichetError(.usage, "no key given")
         }
+        var checked = configuration
+        checked.apiKey = key
+        let selections = try ApidaeLogin.check(checked)
+        let name = store.profileName(default: "apidae")
+        try ApidaeLogin.save(store: store.store, profile: name, checked)
+        print("apidae: the key of project \(projetId) works (\(selections) sélection\(selections == 1 ? "" : "s")); stored as profile '\(name)' for \(Origin.describe(configuration.apiURL)).")
     }
 }
 

@@ -17,8 +17,8 @@ struct ApidaeUnit: GuichetService {
     /// Asks for the project (Enter keeps it) and its key, checks them, stores
     /// them (never the sandbox's), and reads with them from now on.
     func relogin(_ state: LuaState, _ prompt: Prompt) throws {
-        let accounts = Accounts.of(state)
         let current = state.appData[ApidaeSettings.self]
+        let accounts = Accounts.of(state)
         var configuration = try current?.configuration ?? ApidaeSettings.configuration(accounts)
         // The project may change too (another project has the permission the call needs); Enter keeps it.
         let shown = configuration.projetId.map { " [\($0)]" } ?? ""

@@ -11,33 +11,28 @@ import ServiceKit
 
 /// `guichet login ds`: asks for an API token, checks it against the API,
 /// stores it if it works.
-struct DSLoginCommand: ParsableCommand {
+struct DSLoginCommand: LoginCommand {
     static let configuration = CommandConfiguration(
         commandName: "ds",
         abstract: "Stores a démarches-simplifiées API token.",
         discussion: "Asks for an API token (without echo; or reads it from stdin), checks it against the API and stores it if it works.")
 
     @OptionGroup var store: StoreOptions
+    @Option(help: "The instance (default DS_API_URL or https://demarche.numerique.gouv.fr).") var url: String?
 
-    @Option(help: "The instance (default DS_API_URL or https://demarche.numerique.gouv.fr).")
-    var url: String?
-
-    func run() throws {
-        try reporting {
-            let environment = store.environment
-            let endpoint = DSConfiguration.normalizedEndpoint(url ?? environment["DS_API_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? DSConfiguration.defaultEndpoint)
-            let host = DSConfiguration(endpoint: endpoint).host
-            guard let token = Terminal.readSecret(prompt: "API token for \(host) (from your profile, « Jetons d’identification de l’API »): ") else {
-                throw GuichetError(.usage, "no token given")
-            }
-            let (verdict, detail) = try blocking { try await DSLogin.check(token: token, endpoint: endpoint) }
-            guard verdict == .valid else {
-                throw GuichetError(.auth, "\(verdict.rawValue) token: \(detail). Nothing was stored.")
-            }
-            let name = store.profileName(default: "ds")
-            try DSLogin.save(store: store.store, profile: name, endpoint: endpoint, token: token)
-            print("ds: the token works; stored as profile '\(name)' for \(host).")
+    func login() throws {
+        let endpoint = DSConfiguration.normalizedEndpoint(url ?? store.setting("DS_API_URL") ?? DSConfiguration.defaultEndpoint)
+        let host = DSConfiguration(endpoint: endpoint).host
+        guard let token = Terminal.readSecret(prompt: "API token for \(host) (from your profile, « Jetons d’identification de l’API »): ") else {
+            throw GuichetError(.usage, "no token given")
         }
+        let (verdict, detail) = try blocking { try await DSLogin.check(token: token, endpoint: endpoint) }
+        guard verdict == .valid else {
+            throw GuichetError(.auth, "\(verdict.rawValue) token: \(detail). Nothing was stored.")
+        }
+        let name = store.profileName(default: "ds")
+        try DSLogin.save(store: store.store, profile: name, endpoint: endpoint, token: token)
+        print("ds: the token works; stored as profile '\(name)' for \(host).")
     }
 }
 

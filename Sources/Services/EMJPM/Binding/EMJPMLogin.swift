@@ -6,7 +6,7 @@ import ServiceKit
 import Transport
 
 /// `guichet login emjpm`: the OAuth2 authorization-code flow.
-struct EMJPMLoginCommand: ParsableCommand {
+struct EMJPMLoginCommand: LoginCommand {
     static let configuration = CommandConfiguration(
         commandName: "emjpm",
         abstract: "Logs in to eMJPM (OAuth2 authorization code).",
@@ -16,42 +16,30 @@ struct EMJPMLoginCommand: ParsableCommand {
             """)
 
     @OptionGroup var store: StoreOptions
+    @Option(help: "The web host (default EMJPM_AUTH_URL).") var url: String?
+    @Option(help: "The API host (default: the web host prefixed with api-, or EMJPM_API_URL).") var apiURL: String?
+    @Option(help: "The editor's client id (default EMJPM_CLIENT_ID).") var clientID: String?
+    @Option(help: "The redirect URI registered for the editor (default EMJPM_REDIRECT_URI).") var redirectURI: String?
+    @Flag(help: "Print the address instead of opening a browser.") var noBrowser = false
 
-    @Option(help: "The web host (default EMJPM_AUTH_URL).")
-    var url: String?
-
-    @Option(help: "The API host (default: the web host prefixed with api-, or EMJPM_API_URL).")
-    var apiURL: String?
-
-    @Option(help: "The editor's client id (default EMJPM_CLIENT_ID).")
-    var clientID: String?
-
-    @Option(help: "The redirect URI registered for the editor (default EMJPM_REDIRECT_URI).")
-    var redirectURI: String?
-
-    @Flag(help: "Print the address instead of opening a browser.")
-    var noBrowser = false
-
-    func run() throws {
-        try reporting {
-            // Flags win over the environment; a --url names another host, whose API is its own.
-            var configuration = url.map { EMJPMConfiguration(authURL: $0) } ?? EMJPMConfiguration.fromEnvironment(store.environment)
-            if let api = apiURL ?? (url != nil ? store.setting("EMJPM_API_URL") : nil) { configuration.apiURL = api }
-            if let clientID { configuration.clientID = clientID }
-            if configuration.clientID == nil { configuration.clientID = store.setting("EMJPM_CLIENT_ID") }
-            if configuration.clientSecret == nil {
-                configuration.clientSecret = store.setting("EMJPM_CLIENT_SECRET").map(Secret.init)
-                    ?? Terminal.readSecret(prompt: "eMJPM client secret (api_token) of editor \(configuration.clientID ?? "?"): ")
-            }
-            guard let redirect = redirectURI ?? store.setting("EMJPM_REDIRECT_URI") else {
-                throw GuichetError(.usage, "give the redirect URI registered for the editor: --redirect-uri http://127.0.0.1:<port>/callback (or EMJPM_REDIRECT_URI)")
-            }
-            let name = store.profileName(default: "emjpm")
-            let timeout = store.setting("GUICHET_LOGIN_TIMEOUT").flatMap(Double.init) ?? 300
-            let stored = try EMJPMLogin.login(store: store.store, profile: name, configuration: configuration, redirectURI: redirect,
-                                              openBrowser: !noBrowser, timeout: timeout, say: writeError)
-            print("emjpm: logged in as \(stored.who ?? "?"); stored as profile '\(name)' for \(stored.host). guichet refreshes the session by itself for two weeks.")
+    func login() throws {
+        // Flags win over the environment; a --url names another host, whose API is its own.
+        var configuration = url.map { EMJPMConfiguration(authURL: $0) } ?? EMJPMConfiguration.fromEnvironment(store.environment)
+        if let api = apiURL ?? (url != nil ? store.setting("EMJPM_API_URL") : nil) { configuration.apiURL = api }
+        if let clientID { configuration.clientID = clientID }
+        if configuration.clientID == nil { configuration.clientID = store.setting("EMJPM_CLIENT_ID") }
+        if configuration.clientSecret == nil {
+            configuration.clientSecret = store.setting("EMJPM_CLIENT_SECRET").map(Secret.init)
+                ?? Terminal.readSecret(prompt: "eMJPM client secret (api_token) of editor \(configuration.clientID ?? "?"): ")
         }
+        guard let redirect = redirectURI ?? store.setting("EMJPM_REDIRECT_URI") else {
+            throw GuichetError(.usage, "give the redirect URI registered for the editor: --redirect-uri http://127.0.0.1:<port>/callback (or EMJPM_REDIRECT_URI)")
+        }
+        let name = store.profileName(default: "emjpm")
+        let timeout = store.setting("GUICHET_LOGIN_TIMEOUT").flatMap(Double.init) ?? 300
+        let stored = try EMJPMLogin.login(store: store.store, profile: name, configuration: configuration, redirectURI: redirect,
+                                          openBrowser: !noBrowser, timeout: timeout, say: writeError)
+        print("emjpm: logged in as \(stored.who ?? "?"); stored as profile '\(name)' for \(stored.host). guichet refreshes the session by itself for two weeks.")
     }
 }
 

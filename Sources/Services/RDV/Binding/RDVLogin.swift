@@ -6,7 +6,7 @@ import ServiceKit
 
 /// `guichet login rdv`: signs the agent in (email and password) and stores
 /// the session, and the password unless told not to.
-struct RDVLoginCommand: ParsableCommand {
+struct RDVLoginCommand: LoginCommand {
     static let configuration = CommandConfiguration(
         commandName: "rdv",
         abstract: "Signs in to RDV-Solidarités (or another RDV Service Public instance) as an agent.",
@@ -18,37 +18,24 @@ struct RDVLoginCommand: ParsableCommand {
             """)
 
     @OptionGroup var store: StoreOptions
+    @Option(help: "The instance (default RDV_API_URL, else https://www.rdv-solidarites.fr).") var url: String?
+    @Option(help: "The agent's email (default RDV_EMAIL, else asked).") var email: String?
+    @Flag(help: "Store the session only: once it ends, guichet asks for the password again.") var noStorePassword = false
 
-    @Option(help: "The instance (default RDV_API_URL, else https://www.rdv-solidarites.fr).")
-    var url: String?
-
-    @Option(help: "The agent's email (default RDV_EMAIL, else asked).")
-    var email: String?
-
-    @Flag(help: "Store the session only: once it ends, guichet asks for the password again.")
-    var noStorePassword = false
-
-    func run() throws {
-        try reporting {
-            let base = url ?? store.setting("RDV_API_URL") ?? RDVClient.defaultURL
-            guard let agent = email ?? store.setting("RDV_EMAIL") ?? askLine("RDV-Solidarités agent email: ") else {
-                throw GuichetError(.usage, "give the agent's email: --email (or RDV_EMAIL)")
-            }
-            guard let password = store.setting("RDV_PASSWORD").map(Secret.init) ?? Terminal.readSecret(prompt: "Password of \(agent): ") else {
-                throw GuichetError(.usage, "no password given: nothing was stored")
-            }
-            let name = store.profileName(default: "rdv")
-            let stored = try RDVLogin.login(store: store.store, profile: name, configuration: RDVConfiguration(baseURL: base, email: agent),
-                                            password: password, storePassword: !noStorePassword)
-            let expiry = stored.expiry.map { ", " + RDVCredential.describeExpiry($0, now: RDVLogin.now, what: "session") } ?? ""
-            let kept = noStorePassword ? " (password not stored: guichet will ask again when the session ends)" : ""
-            print("rdv: signed in as \(agent)\(expiry); stored as profile '\(name)' for \(Origin.describe(base))\(kept).")
+    func login() throws {
+        let base = url ?? store.setting("RDV_API_URL") ?? RDVClient.defaultURL
+        guard let agent = email ?? store.setting("RDV_EMAIL") ?? Terminal.ask("RDV-Solidarités agent email: ") else {
+            throw GuichetError(.usage, "give the agent's email: --email (or RDV_EMAIL)")
         }
-    }
-
-    func askLine(_ prompt: String) -> String? {
-        writeError(prompt)
-        return readLine(strippingNewline: true).map { $0.trimmed }.flatMap { $0.isEmpty ? nil : $0 }
+        guard let password = store.setting("RDV_PASSWORD").map(Secret.init) ?? Terminal.readSecret(prompt: "Password of \(agent): ") else {
+            throw GuichetError(.usage, "no password given: nothing was stored")
+        }
+        let name = store.profileName(default: "rdv")
+        let stored = try RDVLogin.login(store: store.store, profile: name, configuration: RDVConfiguration(baseURL: base, email: agent),
+                                        password: password, storePassword: !noStorePassword)
+        let expiry = stored.expiry.map { ", " + RDVCredential.describeExpiry($0, now: RDVLogin.now, what: "session") } ?? ""
+        let kept = noStorePassword ? " (password not stored: guichet will ask again when the session ends)" : ""
+        print("rdv: signed in as \(agent)\(expiry); stored as profile '\(name)' for \(Origin.describe(base))\(kept).")
     }
 }
 
