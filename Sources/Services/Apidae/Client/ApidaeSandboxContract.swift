@@ -61,7 +61,7 @@ public enum ApidaeSandboxContract {
     public static let creperieIdentifier = "SITRA2_RES_5000108"
     /// All seeded objets touristiques have ids in this range (250 of them: more than one page of 200).
     public static let objetIds = 5_000_001...5_000_250
-    public static let objetCount = 250
+    public static var objetCount: Int { objetIds.count }
     /// The sélection of the CSV example: 42 objets (restaurants and sites of the Drôme and Ardèche).
     public static let selectionId = 64_001
     public static let selectionCount = 42

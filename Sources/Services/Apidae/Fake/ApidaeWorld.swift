@@ -9,12 +9,8 @@ import GuichetCore
 /// every time from `today` (see `ApidaeSandboxContract`).
 struct ApidaeWorld: Sendable {
     struct Commune: Sendable {
-        let id: Int
-        let code: String
-        let nom: String
-        let codePostal: String
-        let lon: Double
-        let lat: Double
+        let id: Int, code: String, nom: String
+        let codePostal: String, lon: Double, lat: Double
         var json: JSONValue {
             .object([("id", .int(id)), ("code", .string(code)), ("nom", .string(nom)), ("codePostal", .string(codePostal)),
                      ("pays", .object([("elementReferenceType", .string("Pays")), ("id", .int(532)), ("libelleFr", .string("France"))]))])
@@ -22,37 +18,26 @@ struct ApidaeWorld: Sendable {
     }
 
     struct Membre: Sendable {
-        let id: Int
-        let nom: String
-        let type: (id: Int, libelle: String)
-        let secteur: (id: Int, libelle: String)
-        let commune: Commune
+        let id: Int, nom: String, type: (id: Int, libelle: String)
+        let secteur: (id: Int, libelle: String), commune: Commune
         let parrain: Int?
         let projets: [(id: Int, nom: String, type: String, statut: String)]
         let tags: [String]
     }
 
     struct Utilisateur: Sendable {
-        let id: Int
-        let firstName: String
-        let lastName: String
-        let eMail: String
-        let fonction: String
-        let actif: Bool
+        let id: Int, firstName: String, lastName: String
+        let eMail: String, fonction: String, actif: Bool
         let membre: Int
     }
 
-    let today: String
-    let nextSaturday: String
-    let nextSunday: String
+    let today: String, nextSaturday: String, nextSunday: String
     let communes: [Commune]
     /// Objets in id order, as the API returns them with `@all`.
     let objets: [JSONValue]
     let objetIndex: [Int: Int]
     /// Opening periods of events: id -> [(dateDebut, dateFin)] (YYYY-MM-DD).
-    let periods: [Int: [(String, String)]]
-    let selections: [(id: Int, libelle: String, objets: [Int])]
-    let membres: [Membre]
+    let periods: [Int: [(String, String)]], selections: [(id: Int, libelle: String, objets: [Int])], membres: [Membre]
     let utilisateurs: [Utilisateur]
     /// Territoires (`territoireIds`): id -> commune codes.
     let territoires: [Int: [String]] = [95938: ["26362", "26198", "26281"], 156922: ["07010", "07186"]]

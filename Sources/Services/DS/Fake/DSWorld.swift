@@ -41,9 +41,7 @@ final class DSWorld: @unchecked Sendable {  // every access holds `lock`
     struct Message: Sendable { var id: Int; var email: String; var body: String; var createdAt: Date; var attachments: [String]; var correction: String? }
     struct Traitement: Sendable { var event: String; var date: Date; var email: String?; var motivation: String? }
     struct Dossier: Sendable {
-        var number: Int
-        var demarche: Int
-        var groupe: Int
+        var number: Int, demarche: Int, groupe: Int
         var state: String
         var archived = false
         var dateDepot: Date
@@ -53,9 +51,7 @@ final class DSWorld: @unchecked Sendable {  // every access holds `lock`
         var motivation: String?
         var motivationAttachment: String?
         var attestation: String?
-        var usagerEmail: String
-        var civilite: String
-        var nom: String
+        var usagerEmail: String, civilite: String, nom: String
         var prenom: String
         var labels: [Int] = []
         var champs: [Champ]
@@ -65,11 +61,8 @@ final class DSWorld: @unchecked Sendable {  // every access holds `lock`
         var followers: Set<Int> = []
     }
     struct Demarche: Sendable {
-        var number: Int
-        var title: String
-        var description: String
-        var state: String
-        var dateCreation: Date
+        var number: Int, title: String, description: String
+        var state: String, dateCreation: Date
         var datePublication: Date?
         var champDescriptors: [Descriptor]
         var annotationDescriptors: [Descriptor]

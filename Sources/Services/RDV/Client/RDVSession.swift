@@ -42,13 +42,14 @@ public struct RDVCredential: StoredCredential, Equatable {
 /// Where to sign in, as who.
 public struct RDVConfiguration: Sendable {
     public var baseURL: String
+    /// Trimmed: an address pasted with a space or read with its line end is the same agent.
     public var email: String?
     /// From RDV_PASSWORD (or the sandbox contract): wins over a stored one.
     public var password: Secret?
 
     public init(baseURL: String = RDVClient.defaultURL, email: String? = nil, password: Secret? = nil) {
         self.baseURL = baseURL.withoutTrailingSlashes
-        self.email = email
+        self.email = email?.trimmed
         self.password = password
     }
 }

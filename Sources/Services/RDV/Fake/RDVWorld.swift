@@ -7,9 +7,7 @@ import RDV
 /// Ids and counts are those of `RDVSandboxContract`.
 struct RDVWorld: Sendable {
     struct Agent: Sendable {
-        var id: Int
-        var email: String
-        var firstName: String
+        var id: Int, email: String, firstName: String
         var lastName: String
         var password: String?
         /// Organisation id -> "admin" or "basic".
@@ -27,19 +25,13 @@ struct RDVWorld: Sendable {
         var name: String
         var email: String?
         var phoneNumber: String?
-        var departementNumber: String
-        var cityCodes: [String]
-        var verticale: String
+        var departementNumber: String, cityCodes: [String], verticale: String
         var externalID: String
     }
 
     struct Motif: Sendable {
-        var id: Int
-        var organisationID: Int
-        var name: String
-        var locationType: String
-        var bookablePublicly: Bool
-        var bookableBy: String
+        var id: Int, organisationID: Int, name: String
+        var locationType: String, bookablePublicly: Bool, bookableBy: String
         var serviceID: Int
         var deletedAt: String?
         var category: (id: Int, name: String, shortName: String)?
@@ -47,9 +39,7 @@ struct RDVWorld: Sendable {
     }
 
     struct Lieu: Sendable {
-        var id: Int
-        var organisationID: Int
-        var name: String
+        var id: Int, organisationID: Int, name: String
         var address: String
         var phoneNumber: String?
     }
@@ -69,46 +59,29 @@ struct RDVWorld: Sendable {
     }
 
     struct Rdv: Sendable {
-        var id: Int
-        var organisationID: Int
-        var startsAt: Int
-        var duration: Int
-        var motifID: Int
+        var id: Int, organisationID: Int, startsAt: Int
+        var duration: Int, motifID: Int
         var lieuID: Int?
-        var agentIDs: [Int]
-        var participations: [Participation]
-        var status: String
+        var agentIDs: [Int], participations: [Participation], status: String
         var collectif: Bool
         var context: String?
     }
 
     struct Absence: Sendable {
-        var id: Int
-        var agentID: Int
-        var organisationID: Int
-        var title: String
-        var firstDay: Int
-        var endDay: Int
-        var startTime: Int
-        var endTime: Int
+        var id: Int, agentID: Int, organisationID: Int
+        var title: String, firstDay: Int, endDay: Int
+        var startTime: Int, endTime: Int
     }
 
     struct Webhook: Sendable {
-        var id: Int
-        var organisationID: Int
-        var targetURL: String
-        var secret: String
-        var subscriptions: [String]
+        var id: Int, organisationID: Int, targetURL: String
+        var secret: String, subscriptions: [String]
     }
 
     /// A webhook RDV would send: the raw body and its signature.
     struct Delivery: Sendable {
-        var webhookID: Int
-        var targetURL: String
-        var model: String
-        var event: String
-        var body: String
-        var signature: String
+        var webhookID: Int, targetURL: String, model: String
+        var event: String, body: String, signature: String
     }
 
     var agents: [Int: Agent] = [:]
