@@ -131,7 +131,8 @@ public struct LuaCall {
     }
 
     /// The options table at `position` (or nil when absent), refusing keys
-    /// that are not in `allowed` with the wording of the stdlib's args.lua.
+    /// that are not in `allowed`: the stdlib's `args.read` checks them (the
+    /// state must be able to `require "guichet.args"`, as the host's can).
     public func options(_ position: Int32, allowed: [String]) throws(GuichetError) -> LuaOptions? {
         guard let options = try fields(position) else { return nil }
         try options.check(allowed: allowed)
@@ -169,20 +170,49 @@ public struct LuaOptions {
 
     var state: LuaState { call.state }
 
+    /// Refuses keys that are not in `allowed`. The stdlib's `args.read`
+    /// decides, so that every module, in Lua or in Swift, words an unknown
+    /// option the same way (with its near-miss suggestion); it reads the
+    /// table raw, so no metamethod of the user's table runs.
     func check(allowed: [String]) throws(GuichetError) {
         let L = state.L
         let table = lua_absindex(L, position)
-        lua_pushnil(L)
-        while lua_next(L, table) != 0 {
-            defer { state.pop() }
-            let key = lua_type(L, -2) == LUA_TSTRING ? state.toString(at: -2) : nil
-            if let key, allowed.contains(key) { continue }
-            // Shown as args.describe shows it: no metamethod of the key runs.
-            let plain = [LUA_TNUMBER, LUA_TBOOLEAN].contains(lua_type(L, -2))
-            let shown = key ?? (plain ? state.describe(at: -2) : state.typeName(at: -2))
-            state.pop(2)
-            throw call.argumentError(position, unknownOption(shown, nearest: key.flatMap { closestName(to: $0, in: allowed) }, allowed: allowed))
+        let base = state.top
+        defer { lua_settop(L, base) }
+        do throws(LuaError) {
+            try pushArgsModule()
+        } catch {
+            throw GuichetError(.internal, "the stdlib's option checker (guichet.args) could not be loaded: \(error.message)")
         }
+        state.rawGet(-1, field: "read")
+        lua_pushvalue(L, table)
+        state.newTable(fields: Int32(allowed.count))
+        for name in allowed {
+            state.push(true)
+            state.rawSet(-2, field: name)
+        }
+        do throws(LuaError) {
+            try state.call(arguments: 2, results: 2, traceback: false)
+        } catch {
+            throw GuichetError(.internal, "checking options: \(error.message)")
+        }
+        if lua_type(L, -2) == LUA_TNIL, let problem = state.toString(at: -1) {
+            throw call.argumentError(position, problem)
+        }
+    }
+
+    /// Pushes `require "guichet.args"`: the loaded module, else `require`'s answer.
+    private func pushArgsModule() throws(LuaError) {
+        let L = state.L
+        lua_getfield(L, guichet_registryindex(), LUA_LOADED_TABLE)
+        lua_getfield(L, -1, "guichet.args")
+        lua_rotate(L, -2, 1)
+        state.pop()
+        if lua_type(L, -1) == LUA_TTABLE { return }
+        state.pop()
+        lua_getglobal(L, "require")
+        state.push("guichet.args")
+        try state.call(arguments: 1, results: 1, traceback: false)
     }
 
     func fieldError(_ key: String, expected: String) -> GuichetError {
@@ -237,34 +267,6 @@ public struct LuaOptions {
             return state.toBoolean(at: -1)
         }
     }
-}
-
-/// The one wording of an unknown option, the same as args.unknown in the
-/// stdlib: "unknown option 'sortkeys'; did you mean 'sort_keys'? options are pretty, sort_keys".
-func unknownOption(_ key: String, nearest: String?, allowed: [String]) -> String {
-    var text = "unknown option '\(key)'; "
-    if let nearest { text += "did you mean '\(nearest)'? " }
-    return text + "options are " + allowed.sorted().joined(separator: ", ")
-}
-
-/// The allowed name nearest to a mistyped one (edit distance ≤ 2).
-func closestName(to key: String, in names: [String]) -> String? {
-    func distance(_ a: [Character], _ b: [Character]) -> Int {
-        var row = Array(0...b.count)
-        for (i, ca) in a.enumerated() {
-            var previous = row[0]
-            row[0] = i + 1
-            for (j, cb) in b.enumerated() {
-                let current = row[j + 1]
-                row[j + 1] = min(row[j + 1] + 1, row[j] + 1, previous + (ca == cb ? 0 : 1))
-                previous = current
-            }
-        }
-        return row[b.count]
-    }
-    let key = Array(key)
-    let scored = names.map { ($0, distance(key, Array($0))) }.filter { $0.1 <= 2 }
-    return scored.min { $0.1 < $1.1 }?.0
 }
 
 // MARK: - the C side's entry points

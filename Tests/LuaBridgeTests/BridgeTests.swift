@@ -1,4 +1,5 @@
 import CLua
+import Foundation
 import GuichetCore
 import LuaBridge
 import Synchronization
@@ -14,6 +15,15 @@ final class Tracker {
 }
 
 /// Runs `source` and returns its results.
+/// Makes `require "guichet.args"` work as in guichet: the stdlib's option
+/// checker, which `LuaCall.options` asks.
+func loadArgsModule(_ state: LuaState) throws {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../stdlib/args.lua").path
+    state.push(try String(contentsOfFile: path, encoding: .utf8))
+    state.setGlobal("args_source")
+    try state.run("package.preload['guichet.args'] = load(args_source, '@stdlib/args.lua'); args_source = nil", name: "=(test)")
+}
+
 func evaluate(_ state: LuaState, _ source: String, traceback: Bool = true) throws -> [LuaValue] {
     let base = state.top
     try state.load(source, name: "=test")
@@ -96,6 +106,7 @@ struct BridgeTests {
     @Test("argument errors count like luaL_argerror, methods included")
     func argumentWording() throws {
         let state = LuaState()
+        try loadArgsModule(state)
         state.newTable()
         state.setFunction("accept", in: -1) { call in
             _ = try call.options(2, allowed: ["motivation", "pj"])?.string("motivation")
@@ -113,9 +124,10 @@ struct BridgeTests {
         #expect(values[2].text == "bad argument #2 to 'accept' (option 'motivation' must be a string, got table)")
     }
 
-    @Test("unknown options are worded as the stdlib's args.lua words them, with or without a near name")
+    @Test("unknown options are checked by the stdlib's args.lua, with or without a near name")
     func unknownOptionWording() throws {
         let state = LuaState()
+        try loadArgsModule(state)
         state.push(function: "encode") { call in
             _ = try call.options(1, allowed: ["sort_keys", "pretty"])
             return 0
