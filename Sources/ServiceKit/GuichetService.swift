@@ -70,6 +70,7 @@ extension GuichetService {
     public func openCore(_ state: LuaState) throws { try module.openCore(state) }
     /// `guichet login <name> [options]`.
     public var loginCommand: any ParsableCommand.Type { module.loginCommand }
+    public var secretVariables: [String] { module.secretVariables }
 
     public func statusDetails(of profile: StoredProfile, now: Double) -> [String] {
         (profile.who.map { [$0] } ?? []) + ((try? profile.credential(Credential.self))?.statusDetails(now: now) ?? [])
@@ -97,17 +98,22 @@ public struct ServiceModule<Credential: StoredCredential, Settings: ServiceSetti
     public let openCore: @Sendable (LuaState) throws -> Void
     /// `guichet login <name> [options]`.
     public let loginCommand: any ParsableCommand.Type
+    /// The environment variables that hold its secrets (`DS_API_TOKEN`):
+    /// the REPL keeps their values out of its history even before the
+    /// service is first used.
+    public let secretVariables: [String]
     private let readLua: @Sendable () -> [UInt8]
 
     /// `lua` is read when the module is first required, not before (start-up stays lazy).
     public init(name: String, title: String, lua: @autoclosure @escaping @Sendable () -> [UInt8],
                 core: @escaping @Sendable (LuaState) throws -> Void, login: any ParsableCommand.Type,
-                stores: Credential.Type, keeps: Settings.Type) {
+                stores: Credential.Type, keeps: Settings.Type, secretVariables: [String]) {
         self.name = name
         self.title = title
         self.readLua = lua
         self.openCore = core
         self.loginCommand = login
+        self.secretVariables = secretVariables
     }
 
     /// The Lua half of the module, `stdlib/<name>.lua` (embedded by the binding).

@@ -369,6 +369,23 @@ def apidae_relogin(home):
     assert "apidae-sandbox-key" not in history, "the Apidae key reached the history"
 
 
+@test("every service's secret variables stay out of history, even for a service the session never used")
+def environment_secrets_out_of_history(home):
+    values = {"DS_API_TOKEN": "env-ds-token-1a2b", "EMJPM_CLIENT_SECRET": "env-emjpm-secret-3c4d",
+              "RDV_PASSWORD": "env-rdv-password-5e6f", "APIDAE_API_KEY": "env-apidae-key-7a8b"}
+    r = spawn(home, "-i", extra=values)
+    for name, value in values.items():
+        r.sendline(f'x = "{value}" -- pasted from {name}')
+        r.expect("> ")
+    r.sendline("=2 * 21")
+    r.expect(r"\r\n42\r\n")
+    leave(r)
+    history = open(home + "/state/guichet/history", encoding="utf-8").read()
+    for name, value in values.items():
+        assert value not in history, f"{name}'s value reached the history"
+    assert '"=2 * 21"' in history, history
+
+
 if failures:
     print(f"{len(failures)} of {passed + len(failures)} REPL tests failed:\n" + "\n".join(failures))
     sys.exit(1)

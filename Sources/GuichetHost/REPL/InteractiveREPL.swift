@@ -133,10 +133,14 @@ public final class InteractiveREPL {
         history.append(entry)
     }
 
-    /// What each service holds in this state, and every stored secret
-    /// (once the store was read: the REPL never reads it just for this).
+    /// What each service holds in this state, the secrets its environment
+    /// variables hold (used yet or not), and every stored secret (once the
+    /// store was read: the REPL never reads it just for this).
     func knownSecrets() -> [String] {
-        var secrets = host.services.flatMap { $0.secrets(in: state) }
+        let environment = state.appData[Accounts.self]?.environment ?? currentEnvironment()
+        var secrets = host.services.flatMap { service in
+            service.secrets(in: state) + service.secretVariables.compactMap { environment[$0].flatMap { $0.isEmpty ? nil : $0 } }
+        }
         if let accounts = state.appData[Accounts.self], let profiles = try? accounts.store.load() {
             for profile in profiles.values {
                 secrets += service(named: profile.service)?.storedSecrets(of: profile) ?? []

@@ -12,7 +12,8 @@ public let unit: any GuichetService = ApidaeUnit()
 
 struct ApidaeUnit: GuichetService {
     let module = ServiceModule(name: "apidae", title: "Apidae", lua: PackageResources.apidae_lua, core: ApidaeCoreModule.open,
-                               login: ApidaeLoginCommand.self, stores: ApidaeCredential.self, keeps: ApidaeSettings.self)
+                               login: ApidaeLoginCommand.self, stores: ApidaeCredential.self, keeps: ApidaeSettings.self,
+                               secretVariables: ["APIDAE_API_KEY"])
 
     /// Asks for the project (Enter keeps it) and its key, checks them, stores
     /// them (never the sandbox's), and reads with them from now on.

@@ -13,7 +13,8 @@ public let unit: any GuichetService = RDVUnit()
 
 struct RDVUnit: GuichetService {
     let module = ServiceModule(name: "rdv", title: "RDV-Solidarités", lua: PackageResources.rdv_lua, core: RDVCoreModule.open,
-                               login: RDVLoginCommand.self, stores: RDVCredential.self, keeps: RDVSettings.self)
+                               login: RDVLoginCommand.self, stores: RDVCredential.self, keeps: RDVSettings.self,
+                               secretVariables: ["RDV_PASSWORD"])
 
     /// `guichet logout rdv`: the session ends on the server too.
     func signOut(_ profile: StoredProfile) async throws(GuichetError) {

@@ -48,7 +48,8 @@ struct EchoLoginCommand: ParsableCommand {
 
 struct EchoUnit: GuichetService {
     let module = ServiceModule(name: "echo", title: "Echo", lua: PackageResources.echo_lua, core: EchoUnit.openCore,
-                               login: EchoLoginCommand.self, stores: EchoCredential.self, keeps: EchoSettings.self)
+                               login: EchoLoginCommand.self, stores: EchoCredential.self, keeps: EchoSettings.self,
+                               secretVariables: ["ECHO_API_TOKEN"])
 
     static func openCore(_ state: LuaState) throws {
         state.newTable()
