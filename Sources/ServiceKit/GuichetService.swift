@@ -89,7 +89,12 @@ extension GuichetService {
 
 /// What names a service and makes its Lua module, its login command, and
 /// (for the type checker) what it stores and keeps per state.
-public struct ServiceModule<Credential: StoredCredential, Settings: ServiceSettings>: Sendable {
+///
+/// `Credential` and `Settings` are left unconstrained here (the protocol
+/// constrains them): the runtime checks a generic type's constraints when
+/// it first builds its metadata, a scan of every conformance in the
+/// binary, which cost start-up about 0.1 ms a service.
+public struct ServiceModule<Credential, Settings>: Sendable {
     /// `ds`: the Lua module, the credential store's service name, `guichet login ds`.
     public let name: String
     /// How messages name it: `démarches-simplifiées`.
