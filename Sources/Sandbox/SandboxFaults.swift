@@ -33,6 +33,10 @@ public enum SandboxFault: Sendable, Equatable {
     /// One byte of the answer flipped (a file then fails its checksum).
     case corrupt
 
+    /// The kinds the admin API knows, as `init(_:)` reads them.
+    public static let kinds = ["status", "rate_limit", "reset", "truncate", "short", "slow", "trickle", "not_json",
+                               "graphql_timeout", "corrupt"]
+
     /// A fault as the admin API describes it: `{"kind": "status", "status": 503}`;
     /// kinds: status (status=), rate_limit (retry_after=), reset, truncate,
     /// short, slow (seconds=), trickle (seconds= between pieces), not_json,
@@ -150,7 +154,11 @@ public final class SandboxFaults: Sendable {
             let path = object["path"]?.stringValue ?? defaultPath
             var added: [(SandboxFault, Int)] = []
             for spec in object["faults"]?.arrayValue ?? [] {
-                guard let fault = SandboxFault(spec) else { return Response(status: .badRequest) }
+                guard let fault = SandboxFault(spec) else {
+                    let kind = spec["kind"]?.stringValue ?? spec["kind"]?.jsonText ?? "none"
+                    return SandboxResponse.json(.badRequest, .object([("error", .string(
+                        "unknown fault kind '\(kind)'; kinds are " + SandboxFault.kinds.joined(separator: ", ")))]))
+                }
                 added.append((fault, spec["count"]?.intValue ?? 1))
             }
             for (fault, count) in added { self.inject(fault, on: path, count: count) }

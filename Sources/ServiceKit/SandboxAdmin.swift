@@ -21,6 +21,10 @@ public enum SandboxAdmin {
                 method: .POST, url: server.baseURL + path, headers: [("Content-Type", "application/json")],
                 body: body, idempotent: false))
             guard (200..<300).contains(response.status) else {
+                // An admin route says what was wrong with the request: the caller's to fix.
+                if response.status == 400, let said = JSONValue.parse(response.body)?["error"]?.stringValue {
+                    throw GuichetError(.usage, "sandbox: \(said)", status: 400)
+                }
                 throw GuichetError(failure == nil ? .http : .usage, failure ?? "sandbox admin call \(path) failed (HTTP \(response.status))",
                                    status: response.status)
             }

@@ -227,6 +227,14 @@ t.test("ds.query: several operations need operation_name; an unknown one is a us
   t.raises(function() local x = ds.query(document, nil, 3) return x end, "bad argument #3 to 'query'")
 end)
 
+t.test("sandbox.fault with an unknown kind is a usage error listing the kinds; nothing is queued", function()
+  local ok, err = pcall(sandbox.fault, { kind = "nope" })
+  t.eq(ok, false, "refused")
+  t.eq(err.kind, "usage", "kind")
+  t.contains(err.message, "unknown fault kind 'nope'; kinds are status, rate_limit", "message")
+  t.eq(ds.demarche(1001).number, 1001, "no fault was queued")
+end)
+
 os.execute("rm -rf '" .. scratch .. "'")
 -- dossier:download{} with a table holding no dir writes ./<number>/ (as documented).
 if not had_dossier_folder then os.execute("rm -rf './" .. objects.Dossier.number .. "'") end
