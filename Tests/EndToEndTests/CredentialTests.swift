@@ -75,6 +75,24 @@ struct CredentialTests {
         sessionEnvironment(Self.sandbox, home, extra)
     }
 
+    @Test("every login refuses a plain http:// address to another host before asking for a secret, and stores nothing")
+    func loginRefusesPlainHTTP() throws {
+        let home = try Home()
+        let services = try guichet("-e", "print(table.concat(guichet.services, ' '))").stdout.split(whereSeparator: \.isWhitespace).map(String.init)
+        #expect(services.count >= 4)
+        // What each login needs besides --url before it would ask for its secret.
+        let required = ["ds": [], "rdv": ["--email", "agent@example.fr"], "apidae": ["--projet", "12"],
+                        "emjpm": ["--client-id", "editor", "--redirect-uri", "http://127.0.0.1:53690/callback"]]
+        for service in services {
+            guard let extra = required[service] else { Issue.record("say what `guichet login \(service)` needs in this test"); continue }
+            let outcome = try run(guichetBinary, ["login", service, "--url", "http://example.org"] + extra, stdin: "secret-typed\n",
+                                  environment: environment(home))
+            #expect(outcome.status != 0, "\(service)")
+            #expect(outcome.stderr.hasPrefix("guichet: refusing plain http:// to example.org"), "\(service): \(outcome.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: home.store), "\(service) stored something")
+        }
+    }
+
     /// Logs in to the sandbox's eMJPM in a fresh home.
     func loggedIn(redirect: Int = 53682) throws -> Home {
         let home = try Home()

@@ -3,6 +3,7 @@ import Apidae
 import Credentials
 import GuichetCore
 import ServiceKit
+import Transport
 
 /// `guichet login apidae`: a project's key, checked with a cheap call, stored.
 struct ApidaeLoginCommand: LoginCommand {
@@ -23,6 +24,7 @@ struct ApidaeLoginCommand: LoginCommand {
 
     func login() throws {
         let apiURL = url ?? store.setting("APIDAE_API_URL") ?? ApidaeConfiguration.defaultURL
+        try HTTPTransport.checkURL(apiURL)  // before asking for anything
         guard let projetId = projet ?? store.setting("APIDAE_PROJET_ID") ?? Terminal.ask("Apidae projetId: ") else { throw GuichetError(.usage, "give the project's id: --projet <projetId>") }
         guard Int(projetId) != nil else { throw GuichetError(.usage, "the projetId is a number (Apidae shows it on the project's page), not \(projetId.debugDescription)") }
         let configuration = ApidaeConfiguration(apiURL: apiURL, projetId: projetId)

@@ -8,6 +8,7 @@ import Foundation
 #endif
 import GuichetCore
 import ServiceKit
+import Transport
 
 /// `guichet login ds`: asks for an API token, checks it against the API,
 /// stores it if it works.
@@ -23,6 +24,7 @@ struct DSLoginCommand: LoginCommand {
     func login() throws {
         let endpoint = DSConfiguration.normalizedEndpoint(url ?? store.setting("DS_API_URL") ?? DSConfiguration.defaultEndpoint)
         let host = DSConfiguration(endpoint: endpoint).host
+        try HTTPTransport.checkURL(endpoint)  // before asking for anything
         guard let token = Terminal.readSecret(prompt: "API token for \(host) (from your profile, « Jetons d’identification de l’API »): ") else {
             throw GuichetError(.usage, "no token given")
         }

@@ -27,6 +27,7 @@ struct EMJPMLoginCommand: LoginCommand {
         var configuration = url.map { EMJPMConfiguration(authURL: $0) } ?? EMJPMConfiguration.fromEnvironment(store.environment)
         if let api = apiURL ?? (url != nil ? store.setting("EMJPM_API_URL") : nil) { configuration.apiURL = api }
         if let clientID { configuration.clientID = clientID }
+        for address in [configuration.authURL, configuration.apiURL] { try HTTPTransport.checkURL(address) }  // before asking for anything
         if configuration.clientID == nil { configuration.clientID = store.setting("EMJPM_CLIENT_ID") }
         if configuration.clientSecret == nil {
             configuration.clientSecret = store.setting("EMJPM_CLIENT_SECRET").map(Secret.init)

@@ -3,6 +3,7 @@ import Credentials
 import GuichetCore
 import RDV
 import ServiceKit
+import Transport
 
 /// `guichet login rdv`: signs the agent in (email and password) and stores
 /// the session, and the password unless told not to.
@@ -24,6 +25,7 @@ struct RDVLoginCommand: LoginCommand {
 
     func login() throws {
         let base = url ?? store.setting("RDV_API_URL") ?? RDVClient.defaultURL
+        try HTTPTransport.checkURL(base)  // before asking for anything
         guard let agent = email ?? store.setting("RDV_EMAIL") ?? Terminal.ask("RDV-Solidarités agent email: ") else {
             throw GuichetError(.usage, "give the agent's email: --email (or RDV_EMAIL)")
         }
