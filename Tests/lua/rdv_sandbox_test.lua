@@ -235,6 +235,16 @@ test("a mutation is never replayed once it may have landed", function()
   eq(count(drain(), "POST", "/api/v1/absences$"), 1, "a 503 on a mutation is not retried")
 end)
 
+test("a sign-in whose answer was cut is sent again: it is no change of the user's, and the read goes on", function()
+  sandbox.evict_rdv_session()
+  drain()
+  local before = sandbox.rdv_stats().sign_ins
+  sandbox.fault { kind = "truncate", path = "/api/v1/auth/sign_in" }
+  eq(rdv.me().id, S.agent_id)
+  eq(count(drain(), "POST", "sign_in$"), 2, "the cut sign-in, then one more")
+  eq(sandbox.rdv_stats().sign_ins, before + 2, "the server ran both")
+end)
+
 test("reads are retried on 503 and after a 429's Retry-After", function()
   drain()
   sandbox.fault { kind = "status", status = 503, path = "/api/v1/absences" }

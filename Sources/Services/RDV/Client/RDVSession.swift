@@ -197,7 +197,9 @@ public actor RDVSession: SessionSource {
             response = try await transport.send(HTTPRequest(
                 method: .POST, url: baseURL + "/api/v1/auth/sign_in",
                 headers: [("Accept", "application/json"), ("Content-Type", "application/json"), ("User-Agent", "guichet")],
-                body: body, idempotent: false))
+                // Sent again after a cut connection: a second sign-in changes nothing the first
+                // did not (a new session, the previous one ended), and it is no change of the user's.
+                body: body, idempotent: true))
         } catch {
             throw SecretMasking([password]).mask(error)
         }
@@ -223,7 +225,7 @@ public actor RDVSession: SessionSource {
         let response = try await transport.send(HTTPRequest(
             method: .DELETE, url: baseURL + "/api/v1/auth/sign_out", headers: [("Accept", "application/json"), ("User-Agent", "guichet")],
             secretHeaders: [("access-token", Secret(token)), ("client", Secret(client)), ("uid", Secret(credential.uid ?? credential.email))],
-            idempotent: false))
+            idempotent: true))  // signing out twice is signing out (404/401 below)
         // 404/401: the session had already ended; that is what was asked.
         if !(200..<300).contains(response.status) && response.status != 404 && response.status != 401 {
             throw RDVClient.errors.error(for: response, operation: "DELETE /api/v1/auth/sign_out")
