@@ -42,16 +42,33 @@ local function first_locale(locales)
   return "fr"
 end
 
-local function wrap_objet(o, locale)
-  if type(o) ~= "table" then return o end
+-- Never trust the server: an answer (or a part of it) that is not the JSON
+-- object or list the contract promises is a malformed answer, said as such,
+-- never an error inside this module later.
+local function malformed(endpoint, what, value)
+  guichet.raise("protocol", ("the server's answer to %s is malformed: %s where %s was expected")
+    :format(endpoint, args.describe(value), what), 0)
+end
+
+-- The answer of `endpoint`: a table; nil (a 204, nothing found) is `empty`.
+local function answer_of(endpoint, value, empty)
+  if value == nil then return empty end
+  if type(value) ~= "table" then malformed(endpoint, "an object or a list", value) end
+  return value
+end
+
+local function wrap_objet(o, locale, endpoint)
+  o = answer_of(endpoint, o, nil)
+  if o == nil then return nil end
   label_locale[o] = locale
   return setmetatable(o, Objet)
 end
 
-local function wrap_list(list, mt)
-  if type(list) ~= "table" then return {} end
+local function wrap_list(list, mt, endpoint)
+  list = answer_of(endpoint, list, {})
   for _, item in ipairs(list) do
-    if type(item) == "table" then setmetatable(item, mt) end
+    if type(item) ~= "table" then malformed(endpoint, "an object in the list", item) end
+    setmetatable(item, mt)
   end
   return list
 end
@@ -115,9 +132,15 @@ local function pager(fname, endpoint, list_key, query, wrap)
   end
   count = math.min(count, core.max_count)
   q.first, q.count = first, count
-  local answer = core.search(endpoint, q) or {}
+  -- A page's list: a table (none: an empty page, which ends the search).
+  local function page_of(answer)
+    local list = answer_of(endpoint, answer, {})[list_key]
+    if list ~= nil and type(list) ~= "table" then malformed(endpoint, "a list of " .. list_key, list) end
+    return list or {}
+  end
+  local answer = answer_of(endpoint, core.search(endpoint, q), {})
   local self = setmetatable({ numFound = integer_of(answer.numFound) or 0, query = answer.query, endpoint = endpoint }, Recherche)
-  local page, index, offset = answer[list_key] or {}, 0, first
+  local page, index, offset = page_of(answer), 0, first
   local done = false
   -- The iterator: the object itself is called by `for` (the step is kept
   -- aside, so that the object holds its documented fields only).
@@ -125,12 +148,12 @@ local function pager(fname, endpoint, list_key, query, wrap)
     while not done do
       index = index + 1
       local item = page[index]
-      if item ~= nil then return wrap(item) end
+      if item ~= nil then return wrap(item, endpoint) end
       offset = offset + #page
       if #page == 0 or offset >= self.numFound then done = true break end
       q.first = offset
-      local next_answer = core.search(endpoint, q) or {}
-      page, index = next_answer[list_key] or {}, 0
+      local next_answer = answer_of(endpoint, core.search(endpoint, q), {})
+      page, index = page_of(next_answer), 0
       self.numFound = integer_of(next_answer.numFound) or self.numFound
     end
     return nil
@@ -168,7 +191,7 @@ help.type { name = "Recherche", module = "apidae",
 function apidae.recherche(query)
   local locale = first_locale(type(query) == "table" and rawget(query, "locales") or nil)
   return pager("recherche", "recherche/list-objets-touristiques", "objetsTouristiques", query,
-    function(o) return wrap_objet(o, locale) end)
+    function(o, endpoint) return wrap_objet(o, locale, endpoint) end)
 end
 help.fn { name = "apidae.recherche", signature = "apidae.recherche{selectionIds=, criteresQuery=, searchQuery=, responseFields=, locales=, first=, count=, ...} -> Recherche",
   value = apidae.recherche, types = { returns = "Recherche" }, api = "v002/recherche/list-objets-touristiques (query)",
@@ -204,7 +227,8 @@ end
 function apidae.agenda(query)
   local q, detaille = agenda_query("agenda", query)
   local locale = first_locale(q.locales)
-  return pager("agenda", agenda_endpoints[detaille][1], "objetsTouristiques", q, function(o) return wrap_objet(o, locale) end)
+  return pager("agenda", agenda_endpoints[detaille][1], "objetsTouristiques", q,
+    function(o, endpoint) return wrap_objet(o, locale, endpoint) end)
 end
 help.fn { name = "apidae.agenda", signature = "apidae.agenda{dateDebut=, dateFin=, detaille=, selectionIds=, ...} -> Recherche",
   value = apidae.agenda, types = { returns = "Recherche", detaille = "boolean" },
@@ -236,7 +260,7 @@ end
 function apidae.objet(id, opts)
   local sid = id_of("objet", id)
   local params = by_id_params("objet", opts, objet_options)
-  return wrap_objet(core.get("objet-touristique/get-by-id", sid, params), first_locale(params.locales))
+  return wrap_objet(core.get("objet-touristique/get-by-id", sid, params), first_locale(params.locales), "objet-touristique/get-by-id")
 end
 help.fn { name = "apidae.objet", signature = "apidae.objet(id [, {responseFields=, locales=}]) -> Objet",
   value = apidae.objet, types = { id = "integer" }, api = "v002/objet-touristique/get-by-id/:id",
@@ -247,7 +271,8 @@ help.fn { name = "apidae.objet", signature = "apidae.objet(id [, {responseFields
 function apidae.objet_by_identifier(identifier, opts)
   local text = text_of("objet_by_identifier", identifier, "identifier (string)")
   local params = by_id_params("objet_by_identifier", opts, objet_options)
-  return wrap_objet(core.get("objet-touristique/get-by-identifier", text, params), first_locale(params.locales))
+  return wrap_objet(core.get("objet-touristique/get-by-identifier", text, params), first_locale(params.locales),
+    "objet-touristique/get-by-identifier")
 end
 help.fn { name = "apidae.objet_by_identifier", signature = "apidae.objet_by_identifier(identifier [, {responseFields=, locales=}]) -> Objet",
   value = apidae.objet_by_identifier, api = "v002/objet-touristique/get-by-identifier/:identifier",
@@ -296,7 +321,7 @@ help.type { name = "Objet", module = "apidae",
 
 function apidae.membres(query)
   local q = copy_query("membres", query)
-  return wrap_list(core.search("membre/get-membres", q), Membre)
+  return wrap_list(core.search("membre/get-membres", q), Membre, "membre/get-membres")
 end
 help.fn { name = "apidae.membres", signature = "apidae.membres{filter=, responseFields=} -> {Membre, ...}",
   value = apidae.membres, api = "v002/membre/get-membres (query)",
@@ -314,7 +339,7 @@ local membre_options = set("responseFields", "userStatus")
 function apidae.membre(id, opts)
   local sid = id_of("membre", id)
   local params = by_id_params("membre", opts, membre_options)
-  return setmetatable(core.get("membre/get-by-id", sid, params) or {}, Membre)
+  return setmetatable(answer_of("membre/get-by-id", core.get("membre/get-by-id", sid, params), {}), Membre)
 end
 help.fn { name = "apidae.membre", signature = "apidae.membre(id [, {responseFields=, userStatus=}]) -> Membre",
   value = apidae.membre, types = { id = "integer" }, api = "v002/membre/get-by-id/:id",
@@ -339,30 +364,33 @@ help.type { name = "Membre", module = "apidae", summary = "a membre of Apidae (a
     { "adresse", "{adresse1=, codePostal=, commune = {code=, nom=, ...}} (full access)" },
     { "utilisateurs, projets, ...", "with responseFields (full access only)" } } }
 
-local function utilisateur(answer) return type(answer) == "table" and setmetatable(answer, Utilisateur) or answer end
+local function utilisateur(endpoint, answer)
+  answer = answer_of(endpoint, answer, nil)
+  return answer and setmetatable(answer, Utilisateur)
+end
 
 function apidae.utilisateur(id)
-  return utilisateur(core.get("utilisateur/get-by-id", id_of("utilisateur", id)))
+  return utilisateur("utilisateur/get-by-id", core.get("utilisateur/get-by-id", id_of("utilisateur", id)))
 end
 help.fn { name = "apidae.utilisateur", signature = "apidae.utilisateur(id) -> Utilisateur", value = apidae.utilisateur,
   types = { id = "integer" }, api = "v002/utilisateur/get-by-id/:id", summary = "One utilisateur (needs full membres access)." }
 
 function apidae.utilisateur_by_mail(email)
-  return utilisateur(core.get("utilisateur/get-by-mail", text_of("utilisateur_by_mail", email, "e-mail address (string)")))
+  return utilisateur("utilisateur/get-by-mail", core.get("utilisateur/get-by-mail", text_of("utilisateur_by_mail", email, "e-mail address (string)")))
 end
 help.fn { name = "apidae.utilisateur_by_mail", signature = "apidae.utilisateur_by_mail(email) -> Utilisateur",
   value = apidae.utilisateur_by_mail, api = "v002/utilisateur/get-by-mail/:email",
   summary = "The utilisateur with this e-mail address (needs full membres access)." }
 
 function apidae.utilisateurs_of_membre(id)
-  return wrap_list(core.get("utilisateur/get-by-membre", id_of("utilisateurs_of_membre", id)), Utilisateur)
+  return wrap_list(core.get("utilisateur/get-by-membre", id_of("utilisateurs_of_membre", id)), Utilisateur, "utilisateur/get-by-membre")
 end
 help.fn { name = "apidae.utilisateurs_of_membre", signature = "apidae.utilisateurs_of_membre(id) -> {Utilisateur, ...}",
   value = apidae.utilisateurs_of_membre, types = { id = "integer" }, api = "v002/utilisateur/get-by-membre/:membreId",
   summary = "The utilisateurs of a membre (needs full membres access)." }
 
 function apidae.utilisateurs()
-  return wrap_list(core.get("utilisateur/get-all-utilisateurs"), Utilisateur)
+  return wrap_list(core.get("utilisateur/get-all-utilisateurs"), Utilisateur, "utilisateur/get-all-utilisateurs")
 end
 help.fn { name = "apidae.utilisateurs", signature = "apidae.utilisateurs() -> {Utilisateur, ...}", value = apidae.utilisateurs,
   api = "v002/utilisateur/get-all-utilisateurs",
@@ -388,7 +416,7 @@ help.type { name = "Utilisateur", module = "apidae", summary = "an Apidae user a
 local referentiel = setmetatable(apidae.referentiel, { __name = "apidae.referentiel" })
 
 local function list_query(fname, endpoint, query)
-  return core.search(endpoint, copy_query(fname, query)) or {}
+  return answer_of(endpoint, core.search(endpoint, copy_query(fname, query)), {})
 end
 
 function referentiel.communes(query) return list_query("communes", "referentiel/communes", query) end

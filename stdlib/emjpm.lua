@@ -80,13 +80,26 @@ local function body_of(mesure)
   return body
 end
 
-local function wrap(mesure)
-  if type(mesure) ~= "table" then return mesure end
+-- Never trust the server: what `operation` answers must be a JSON object
+-- (holding a list under `key`, when given); anything else is a malformed
+-- answer, said as such, never an error inside this module later.
+local function answer_of(operation, answer, key)
+  local value = answer
+  if type(answer) == "table" and key then value = answer[key] end
+  if type(answer) ~= "table" or (key and value ~= nil and type(value) ~= "table") then
+    guichet.raise("protocol", ("the server's answer to %s is malformed: %s where %s was expected"):format(operation,
+      args.describe(type(answer) == "table" and value or answer), key and ("a list of " .. key) or "an object"), 0)
+  end
+  return value
+end
+
+local function wrap(mesure, operation)
+  if type(mesure) ~= "table" then answer_of(operation or "a mesure", mesure) end
   return setmetatable(mesure, Mesure)
 end
 
-local function wrap_all(list)
-  for _, m in ipairs(list or {}) do wrap(m) end
+local function wrap_all(list, operation)
+  for _, m in ipairs(list or {}) do wrap(m, operation) end
   return list or {}
 end
 
@@ -99,7 +112,7 @@ function emjpm.mesures(opts)
     raise_usage("bad argument #1 to 'mesures' (status must be en_attente, en_cours or eteinte)", 2)
   end
   local answer = core.request("GET", "/api/editors/mesures", opts.status and { status = opts.status } or nil)
-  return wrap_all(answer.mesures)
+  return wrap_all(answer_of("GET /api/editors/mesures", answer, "mesures"), "GET /api/editors/mesures")
 end
 help.fn { name = "emjpm.mesures", signature = "emjpm.mesures{status=} -> {Mesure, ...}", value = emjpm.mesures,
   summary = "Every mesure of the user (the API does not paginate), optionally by status.",
@@ -110,7 +123,7 @@ function emjpm.mesure(id)
     local got = type(id) == "number" and "number has no integer representation" or (type(id) .. " given")
     raise_usage("bad argument #1 to 'mesure' (integer id expected, " .. got .. ")", 2)
   end
-  return wrap(core.request("GET", "/api/editors/mesures/" .. id))
+  return wrap(core.request("GET", "/api/editors/mesures/" .. id), "GET /api/editors/mesures/:id")
 end
 help.fn { name = "emjpm.mesure", signature = "emjpm.mesure(id) -> Mesure", value = emjpm.mesure, types = { id = "integer" },
   summary = "One mesure; :update{...} and :delete() act on it.", api = "GET /api/editors/mesures/:id" }
@@ -173,13 +186,13 @@ help.fn { name = "emjpm.delete_all_mesures", signature = "emjpm.delete_all_mesur
     .. "whatever force_awaiting says." }
 
 function emjpm.antennes()
-  return core.request("GET", "/api/editors/service-antennes").antennes or {}
+  return answer_of("GET /api/editors/service-antennes", core.request("GET", "/api/editors/service-antennes"), "antennes") or {}
 end
 help.fn { name = "emjpm.antennes", signature = "emjpm.antennes() -> {{id=, nom=, ...}, ...}", value = emjpm.antennes,
   summary = "The antennes of the user's service.", api = "GET /api/editors/service-antennes" }
 
 function emjpm.tribunaux()
-  return core.request("GET", "/api/editors/tribunaux").tribunaux or {}
+  return answer_of("GET /api/editors/tribunaux", core.request("GET", "/api/editors/tribunaux"), "tribunaux") or {}
 end
 help.fn { name = "emjpm.tribunaux", signature = "emjpm.tribunaux() -> {{nom=, siret=, ...}, ...}", value = emjpm.tribunaux,
   summary = "The tribunaux (their siret is what mesures name as tribunal_siret).", api = "GET /api/editors/tribunaux" }

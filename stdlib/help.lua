@@ -297,19 +297,21 @@ help.fn { name = "csv.writer:abort", signature = "w:abort()", summary = "Gives u
 
 help.module { name = "sandbox", summary = "with --sandbox only: the fake servers' address, injected faults, the requests they received" }
 help.fn { name = "sandbox.url", signature = "sandbox.url() -> text", summary = "The sandbox's base address (http://127.0.0.1:<port>)." }
-help.fn { name = "sandbox.fault", signature = "sandbox.fault{kind=, status=, retry_after=, seconds=, count=, path=}",
+help.fn { name = "sandbox.fault", signature = "sandbox.fault{kind=, status=, retry_after=, seconds=, count=, path=, body=}",
   summary = "Queues a fault for the next requests to `path` (by default the first service's main endpoint).\n"
     .. "kind: status (503 unless `status`), rate_limit (429 with `retry_after`), reset, truncate, short, slow and trickle (`seconds`),\n"
-    .. "not_json, graphql_timeout, corrupt; `count` answers get it (1).",
+    .. "not_json, graphql_timeout, corrupt, answer (a 200 whose JSON is `body`: a shape the contract does not promise);\n"
+    .. "`count` answers get it (1).",
   options = { { "kind", "what goes wrong (status)" }, { "status", "the HTTP status of kind status" },
     { "retry_after", "seconds, for rate_limit" }, { "seconds", "for slow and trickle" }, { "count", "how many answers (1)" },
-    { "path", "the endpoint it aims at" } },
-  types = { status = "integer", retry_after = "integer", seconds = "number", count = "integer" },
+    { "path", "the endpoint it aims at" }, { "body", "the JSON text, for answer" } },
+  types = { status = "integer", retry_after = "integer", seconds = "number", count = "integer", body = "string" },
   example = 'sandbox.fault{kind = "status", status = 503}   -- the next call fails once; guichet retries a read' }
 help.fn { name = "sandbox.requests", signature = "sandbox.requests() -> {{method=, path=, operation=, authorization=, ...}, ...}",
   types = { returns = "table[]" },
   summary = "What the fakes received since the start or the last clear_requests(), oldest first (never a credential's value)." }
 help.fn { name = "sandbox.clear_requests", signature = "sandbox.clear_requests()", summary = "Empties the request log." }
+help.fn { name = "sandbox.clear_faults", signature = "sandbox.clear_faults()", summary = "Drops the faults still queued (sandbox.fault)." }
 
 help.module { name = "help", summary = "the documentation of guichet's modules, functions and objects" }
 help.fn { name = "help.help", signature = "help([value_or_name])",

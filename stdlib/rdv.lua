@@ -24,9 +24,15 @@ help.module { name = "rdv", value = rdv,
 local Organisation, Rdv, User = class "Organisation", class "Rdv", class "User"
 local Absence, Agent, Motif, Webhook = class "Absence", class "Agent", class "Motif", class "Webhook"
 
--- A webhook's secret is never kept in the object (so never printed with it).
+-- An object of an answer: a JSON object with an integer id, anything else is
+-- a malformed answer (never an error inside this module later). A
+-- webhook's secret is never kept in the object (so never printed with it).
 local function wrap(class, value)
-  if type(value) ~= "table" then return value end
+  if class == nil then return value end
+  if type(value) ~= "table" or math.type(rawget(value, "id")) ~= "integer" then
+    guichet.raise("protocol", ("the server's answer is malformed: %s where %s %s was expected (an object with an integer id)")
+      :format(args.describe(value), class.__name:match("^[AEIOU]") and "an" or "a", class.__name), 0)
+  end
   if class == Webhook then rawset(value, "secret", nil) end
   return setmetatable(value, class)
 end
@@ -531,7 +537,8 @@ rdv.participation_statuses = statuses
 
 local function name_of(person)
   if type(person) ~= "table" then return "?" end
-  local name = ((person.first_name or "") .. " " .. (person.last_name or "")):gsub("^%s+", ""):gsub("%s+$", "")
+  local function text(value) return type(value) == "string" and value or "" end
+  local name = (text(person.first_name) .. " " .. text(person.last_name)):gsub("^%s+", ""):gsub("%s+$", "")
   return name ~= "" and name or tostring(person.email or person.id)
 end
 
@@ -543,7 +550,7 @@ local function short_time(value)
 end
 
 function Rdv.__tostring(r)
-  local motif = type(r.motif) == "table" and r.motif.name
+  local motif = type(r.motif) == "table" and type(r.motif.name) == "string" and r.motif.name
   return ("<Rdv %s %s · %s%s>"):format(tostring(r.id), short_time(r.starts_at), tostring(r.status),
     motif and (" · motif %q"):format(motif) or "")
 end
@@ -552,7 +559,9 @@ function Agent.__tostring(a) return ("<Agent %s %s>"):format(tostring(a.id), nam
 function Organisation.__tostring(o) return ("<Organisation %s %s>"):format(tostring(o.id), tostring(o.name)) end
 function Motif.__tostring(m) return ("<Motif %s %q>"):format(tostring(m.id), tostring(m.name)) end
 function Webhook.__tostring(w)
-  local subs = type(w.subscriptions) == "table" and table.concat(w.subscriptions, ",") or ""
+  local subs = {}
+  for i, name in ipairs(type(w.subscriptions) == "table" and w.subscriptions or {}) do subs[i] = tostring(name) end
+  subs = table.concat(subs, ",")
   return ("<Webhook %s %s [%s]>"):format(tostring(w.id), tostring(w.target_url), subs)
 end
 -- "09:00:00" -> "09:00"

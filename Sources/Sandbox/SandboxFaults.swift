@@ -27,6 +27,9 @@ public enum SandboxFault: Sendable, Equatable {
     /// The answer comes in ten pieces, `seconds` apart.
     case trickle(seconds: Double)
     case notJSON
+    /// A 200 whose JSON body is this text instead of the route's: a server
+    /// answering in a shape the contract does not promise.
+    case answer(String)
     /// GraphQL's own `timeout` error (HTTP 200), as démarches-simplifiées
     /// sends it when a query runs out of time (the request is not run).
     case graphQLTimeout
@@ -35,12 +38,13 @@ public enum SandboxFault: Sendable, Equatable {
 
     /// The kinds the admin API knows, as `init(_:)` reads them.
     public static let kinds = ["status", "rate_limit", "reset", "truncate", "short", "slow", "trickle", "not_json",
-                               "graphql_timeout", "corrupt"]
+                               "graphql_timeout", "corrupt", "answer"]
 
     /// A fault as the admin API describes it: `{"kind": "status", "status": 503}`;
     /// kinds: status (status=), rate_limit (retry_after=), reset, truncate,
     /// short, slow (seconds=), trickle (seconds= between pieces), not_json,
-    /// graphql_timeout, corrupt. Nil for an unknown kind.
+    /// graphql_timeout, corrupt, answer (body= the JSON text). Nil for an
+    /// unknown kind.
     public init?(_ spec: JSONValue) {
         let seconds = spec["seconds"]?.numberValue ?? 1
         switch spec["kind"]?.stringValue {
@@ -54,6 +58,7 @@ public enum SandboxFault: Sendable, Equatable {
         case "not_json": self = .notJSON
         case "graphql_timeout": self = .graphQLTimeout
         case "corrupt": self = .corrupt
+        case "answer": self = .answer(spec["body"]?.stringValue ?? "null")
         default: return nil
         }
     }
@@ -102,6 +107,8 @@ public final class SandboxFaults: Sendable {
         case .notJSON:
             return Response(status: .ok, headers: [.contentType: "text/html"],
                             body: .init(byteBuffer: ByteBuffer(string: "<html><body>Maintenance en cours</body></html>")))
+        case .answer(let body):
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
         }
     }
 

@@ -12,13 +12,7 @@ local function err_text(err)
   return type(err) == "table" and (tostring(rawget(err, "message")) .. json.encode(rawget(err, "details") or json.null)) or tostring(err)
 end
 
-local function requests_to(fragment)
-  local n = 0
-  for _, r in ipairs(sandbox.requests()) do
-    if r.path:find(fragment, 1, true) then n = n + 1 end
-  end
-  return n
-end
+local requests_to = t.requests_to
 
 local seed = sandbox.apidae_seed()
 

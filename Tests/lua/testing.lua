@@ -32,6 +32,16 @@ function testing.eq(got, expected, label)
   end
 end
 
+--- How many requests the sandbox's fakes logged whose path holds `fragment`
+-- (under guichet --sandbox).
+function testing.requests_to(fragment)
+  local n = 0
+  for _, r in ipairs(sandbox.requests()) do
+    if r.path:find(fragment, 1, true) then n = n + 1 end
+  end
+  return n
+end
+
 function testing.contains(haystack, needle, label)
   if type(haystack) ~= "string" or not haystack:find(needle, 1, true) then
     error(string.format("%s\n  expected to contain: %s\n  got: %s", label or "value",

@@ -107,11 +107,11 @@ enum SandboxModule {
                 call.state.push(try server(call).baseURL)
                 return 1
             }
-            // sandbox.fault{kind=, status=, retry_after=, seconds=, count=, path=}
+            // sandbox.fault{kind=, status=, retry_after=, seconds=, count=, path=, body=}
             // (no table: one 503 on the default path)
             state.setFunction("fault", in: -1) { call in
                 let server = try server(call)
-                let spec = try call.options(1, allowed: ["kind", "status", "retry_after", "seconds", "count", "path"])
+                let spec = try call.options(1, allowed: ["kind", "status", "retry_after", "seconds", "count", "path", "body"])
                 // Numbers are bounded here: the fake does arithmetic on them
                 // (a Retry-After date, a sleep in nanoseconds) that a huge or
                 // non-finite value would overflow.
@@ -127,6 +127,7 @@ enum SandboxModule {
                 if let retry = try bounded("retry_after", spec?.integer("retry_after"), 0...86_400) { fault.append(("retry_after", .int(retry))) }
                 if let seconds = try bounded("seconds", spec?.number("seconds"), 0...3_600) { fault.append(("seconds", .double(seconds))) }
                 if let count = try bounded("count", spec?.integer("count"), 0...1_000_000) { fault.append(("count", .int(count))) }
+                if let body = try spec?.string("body") { fault.append(("body", .string(body))) }
                 let body = JSONValue.object([("path", .string(try spec?.string("path") ?? services.first?.sandboxFaultPath ?? "/")),
                                              ("faults", .array([.object(fault)]))])
                 return SandboxAdmin.post(call, server, "/__sandbox/faults", body)
@@ -143,6 +144,9 @@ enum SandboxModule {
             }
             state.setFunction("clear_requests", in: -1) { call in
                 SandboxAdmin.post(call, try server(call), "/__sandbox/requests/clear", .object([]))
+            }
+            state.setFunction("clear_faults", in: -1) { call in
+                SandboxAdmin.post(call, try server(call), "/__sandbox/faults/clear", .object([]))
             }
             // What each service adds: its tokens, its admin calls.
             for service in services { try service.addSandboxFunctions(to: state) }
