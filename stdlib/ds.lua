@@ -197,8 +197,11 @@ local function refresh(d, fresh)
   return d
 end
 
+-- The `data` of an operation's answer: an object (a dry run's nil, "dry_run" passes through).
 local function request(operation, variables)
-  return core.request(operation, variables)
+  local data, dry = core.request(operation, variables)
+  if dry then return data, dry end
+  return check_table(operation .. "'s data", data)
 end
 
 ---------------------------------------------------------------------------

@@ -37,6 +37,8 @@ local function all(iterator)
   return n
 end
 
+local ds_demarche = ds.demarche(1001)  -- its dossiers get the hostile answers
+
 -- Shapes any answer may take.
 local anything = { "null", "[]", "{}", '"text"', "42", "true", '{"errors": "x"}' }
 
@@ -55,6 +57,18 @@ local calls = {
       rdvs = function() return all(rdv.organisation(101):rdvs { starts_after = "2025-01-01" }) end,
       users = function() return all(rdv.users()) end,
       user = function() return rdv.user(1001) end,
+    },
+  },
+  ds = {
+    path = "/api/v2/graphql",
+    shapes = { '{"data": null}', '{"data": {"dossier": []}}', '{"data": {"dossier": {"number": "x", "champs": 5}}}',
+      '{"data": {"demarche": {"number": 1001, "dossiers": {"nodes": 5, "pageInfo": []}}}}',
+      '{"data": {"demarche": {"number": 1001, "dossiers": {"nodes": [1, null], "pageInfo": {"hasNextPage": true}}}}}',
+      '{"errors": [5, {"message": {}}]}' },
+    functions = {
+      demarche = function() return ds.demarche(1001) end,
+      dossier = function() return ds.dossier(100001) end,
+      dossiers = function() return all(ds_demarche:dossiers()) end,
     },
   },
   emjpm = {
