@@ -42,18 +42,12 @@ local function first_locale(locales)
   return "fr"
 end
 
--- Never trust the server: an answer (or a part of it) that is not the JSON
--- object or list the contract promises is a malformed answer, said as such,
--- never an error inside this module later.
-local function malformed(endpoint, what, value)
-  guichet.raise("protocol", ("the server's answer to %s is malformed: %s where %s was expected")
-    :format(endpoint, args.describe(value), what), 0)
-end
-
--- The answer of `endpoint`: a table; nil (a 204, nothing found) is `empty`.
+-- The answer of `endpoint`: a table; nil (a 204, nothing found) is
+-- `empty`. Never trust the server: anything else is a malformed answer,
+-- said as such, never an error inside this module later.
 local function answer_of(endpoint, value, empty)
   if value == nil then return empty end
-  if type(value) ~= "table" then malformed(endpoint, "an object or a list", value) end
+  if type(value) ~= "table" then args.malformed("the answer to " .. endpoint, value, "an object or a list") end
   return value
 end
 
@@ -67,7 +61,7 @@ end
 local function wrap_list(list, mt, endpoint)
   list = answer_of(endpoint, list, {})
   for _, item in ipairs(list) do
-    if type(item) ~= "table" then malformed(endpoint, "an object in the list", item) end
+    if type(item) ~= "table" then args.malformed("an item of " .. endpoint, item, "an object") end
     setmetatable(item, mt)
   end
   return list
@@ -135,7 +129,7 @@ local function pager(fname, endpoint, list_key, query, wrap)
   -- A page's list: a table (none: an empty page, which ends the search).
   local function page_of(answer)
     local list = answer_of(endpoint, answer, {})[list_key]
-    if list ~= nil and type(list) ~= "table" then malformed(endpoint, "a list of " .. list_key, list) end
+    if list ~= nil and type(list) ~= "table" then args.malformed(endpoint .. ": " .. list_key, list, "a list") end
     return list or {}
   end
   local answer = answer_of(endpoint, core.search(endpoint, q), {})

@@ -129,6 +129,20 @@ function args.id(fname, position, value, what, level)
   return n
 end
 
+--- args.malformed(what, value, expected): a server's answer without the
+-- shape the API documents (a hostile or broken server) raises an error of
+-- kind "protocol" saying what is wrong ("the server's answer is
+-- malformed: champ.files is a string, not a list"), never a Lua error from
+-- deep in a module. No position: no line of the script is at fault.
+function args.malformed(what, value, expected)
+  local null = type(json) == "table" and value == json.null  -- json: a guichet global
+  local problem = value == nil and "is missing" or ("is %s, not %s"):format(null and "null" or "a " .. type(value), expected)
+  local g = guichet
+  local message = ("the server's answer is malformed: %s %s"):format(what, problem)
+  if type(g) == "table" and g.raise then g.raise("protocol", message, 0) end
+  error(message, 0)
+end
+
 --- args.options(fname, position, opts, allowed [, level]) -> a plain copy of
 -- opts ({} when opts is nil) with only the allowed keys, or a usage error
 -- "bad argument #position to 'fname' (...)". `level` 1 blames the caller

@@ -73,14 +73,7 @@ local value_of = {
 }
 local aliases = { "text", "checked", "yesNo", "integerNumber", "decimalNumber", "choice" }
 
--- An answer without the shape the API documents (a hostile or broken
--- server) is an error that says what is wrong, of kind "protocol", rather
--- than a Lua error from deep in here. No position: no line of the script
--- is at fault.
-local function malformed(what, value, expected)
-  local problem = value == nil and "is missing" or ("is a %s, not %s"):format(type(value), expected)
-  guichet.raise("protocol", ("the server's answer is malformed: %s %s"):format(what, problem), 0)
-end
+local malformed = args.malformed
 
 -- A field for tostring, whatever the server put there.
 local function shown(v) return (type(v) == "string" or type(v) == "number") and tostring(v) or "?" end

@@ -84,12 +84,9 @@ end
 -- (holding a list under `key`, when given); anything else is a malformed
 -- answer, said as such, never an error inside this module later.
 local function answer_of(operation, answer, key)
-  local value = answer
-  if type(answer) == "table" and key then value = answer[key] end
-  if type(answer) ~= "table" or (key and value ~= nil and type(value) ~= "table") then
-    guichet.raise("protocol", ("the server's answer to %s is malformed: %s where %s was expected"):format(operation,
-      args.describe(type(answer) == "table" and value or answer), key and ("a list of " .. key) or "an object"), 0)
-  end
+  if type(answer) ~= "table" then args.malformed("the answer to " .. operation, answer, "an object") end
+  local value = key and answer[key] or answer
+  if key and value ~= nil and type(value) ~= "table" then args.malformed(operation .. ": " .. key, value, "a list") end
   return value
 end
 

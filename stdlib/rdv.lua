@@ -29,10 +29,8 @@ local Absence, Agent, Motif, Webhook = class "Absence", class "Agent", class "Mo
 -- webhook's secret is never kept in the object (so never printed with it).
 local function wrap(class, value)
   if class == nil then return value end
-  if type(value) ~= "table" or math.type(rawget(value, "id")) ~= "integer" then
-    guichet.raise("protocol", ("the server's answer is malformed: %s where %s %s was expected (an object with an integer id)")
-      :format(args.describe(value), class.__name:match("^[AEIOU]") and "an" or "a", class.__name), 0)
-  end
+  if type(value) ~= "table" then args.malformed(class.__name, value, "an object") end
+  if math.type(rawget(value, "id")) ~= "integer" then args.malformed(class.__name .. ".id", rawget(value, "id"), "an integer") end
   if class == Webhook then rawset(value, "secret", nil) end
   return setmetatable(value, class)
 end
@@ -73,8 +71,9 @@ end
 -- table there (`optional`: or nothing); anything else is a malformed answer.
 local function member(answer, key, operation, optional)
   local value = type(answer) == "table" and answer[key] or nil
-  if type(value) ~= "table" and not (optional and value == nil and type(answer) == "table") then
-    guichet.raise("protocol", ("the server's answer to %s is malformed: no %s object or list"):format(operation, key), 0)
+  if type(answer) ~= "table" then args.malformed("the answer to " .. operation, answer, "an object") end
+  if type(value) ~= "table" and not (optional and value == nil) then
+    args.malformed(operation .. ": " .. key, value, "an object or a list")
   end
   return value
 end
@@ -434,9 +433,7 @@ function User:invitation_token()
   local answer, dry = core.request("POST", "/api/v1/users/" .. self.id .. "/rdv_invitation_token")
   if dry then return nil, dry end
   local token = type(answer) == "table" and answer.invitation_token
-  if type(token) ~= "string" then
-    guichet.raise("protocol", "the server's answer to POST /api/v1/users/:id/rdv_invitation_token is malformed: no invitation_token", 0)
-  end
+  if type(token) ~= "string" then args.malformed("rdv_invitation_token: invitation_token", token or nil, "a string") end
   return token
 end
 help.fn { name = "User:invitation_token", signature = "user:invitation_token() -> string", value = User.invitation_token,

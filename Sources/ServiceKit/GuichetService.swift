@@ -34,6 +34,9 @@ public protocol GuichetService: Sendable {
     /// The secrets this state holds for the service (by default, its
     /// settings' `secrets`), which the REPL keeps out of its history.
     func secrets(in state: LuaState) -> [String]
+    /// The environment variables that hold its secrets (its settings'
+    /// `secretVariables`).
+    var secretVariables: [String] { get }
     /// The secrets of one of its stored profiles (by default, read as its
     /// `Credential`).
     func storedSecrets(of profile: StoredProfile) -> [String]
@@ -70,7 +73,6 @@ extension GuichetService {
     public func openCore(_ state: LuaState) throws { try module.openCore(state) }
     /// `guichet login <name> [options]`.
     public var loginCommand: any ParsableCommand.Type { module.loginCommand }
-    public var secretVariables: [String] { module.secretVariables }
 
     public func statusDetails(of profile: StoredProfile, now: Double) -> [String] {
         (profile.who.map { [$0] } ?? []) + ((try? profile.credential(Credential.self))?.statusDetails(now: now) ?? [])
@@ -78,6 +80,7 @@ extension GuichetService {
     public func storedSecrets(of profile: StoredProfile) -> [String] { (try? profile.credential(Credential.self))?.secrets ?? [] }
     public func signOut(_ profile: StoredProfile) async throws(GuichetError) {}
     public func secrets(in state: LuaState) -> [String] { state.appData[Settings.self]?.secrets ?? [] }
+    public var secretVariables: [String] { Settings.secretVariables }
     public func renewals(in state: LuaState) -> Int { state.appData[Settings.self]?.renewals ?? 0 }
     public var renewalNotice: String { "\(title) session renewed" }
     public var pendingWork: String? { nil }
@@ -103,22 +106,17 @@ public struct ServiceModule<Credential, Settings>: Sendable {
     public let openCore: @Sendable (LuaState) throws -> Void
     /// `guichet login <name> [options]`.
     public let loginCommand: any ParsableCommand.Type
-    /// The environment variables that hold its secrets (`DS_API_TOKEN`):
-    /// the REPL keeps their values out of its history even before the
-    /// service is first used.
-    public let secretVariables: [String]
     private let readLua: @Sendable () -> [UInt8]
 
     /// `lua` is read when the module is first required, not before (start-up stays lazy).
     public init(name: String, title: String, lua: @autoclosure @escaping @Sendable () -> [UInt8],
                 core: @escaping @Sendable (LuaState) throws -> Void, login: any ParsableCommand.Type,
-                stores: Credential.Type, keeps: Settings.Type, secretVariables: [String]) {
+                stores: Credential.Type, keeps: Settings.Type) {
         self.name = name
         self.title = title
         self.readLua = lua
         self.openCore = core
         self.loginCommand = login
-        self.secretVariables = secretVariables
     }
 
     /// The Lua half of the module, `stdlib/<name>.lua` (embedded by the binding).

@@ -10,6 +10,10 @@ public protocol ServiceSettings: AnyObject {
     /// The secrets they hold (set by a script, read from the environment or
     /// the store), which the REPL keeps out of its history.
     var secrets: [String] { get }
+    /// The environment variables it reads secrets from (`DS_API_TOKEN`):
+    /// the REPL keeps their values out of its history even before the
+    /// service is first used.
+    static var secretVariables: [String] { get }
     /// How many times the service renewed its session by itself.
     var renewals: Int { get }
 }

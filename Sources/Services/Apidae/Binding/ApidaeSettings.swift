@@ -34,6 +34,7 @@ final class ApidaeSettings: ServiceSettings {
         ApidaeSettings(try configuration(Accounts.of(state)))
     }
 
+    static let secretVariables = ["APIDAE_API_KEY"]
     var secrets: [String] { configuration.apiKey.map { [$0.reveal()] } ?? [] }
 
     static func configuration(_ accounts: Accounts) throws(GuichetError) -> ApidaeConfiguration {

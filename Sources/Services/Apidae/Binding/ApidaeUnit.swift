@@ -12,8 +12,7 @@ public let unit: any GuichetService = ApidaeUnit()
 
 struct ApidaeUnit: GuichetService {
     let module = ServiceModule(name: "apidae", title: "Apidae", lua: PackageResources.apidae_lua, core: ApidaeCoreModule.open,
-                               login: ApidaeLoginCommand.self, stores: ApidaeCredential.self, keeps: ApidaeSettings.self,
-                               secretVariables: ["APIDAE_API_KEY"])
+                               login: ApidaeLoginCommand.self, stores: ApidaeCredential.self, keeps: ApidaeSettings.self)
 
     /// Asks for the project (Enter keeps it) and its key, checks them, stores
     /// them (never the sandbox's), and reads with them from now on.

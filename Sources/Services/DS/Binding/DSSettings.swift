@@ -74,6 +74,7 @@ public final class DSSettings: ServiceSettings {
         return settings
     }
 
+    public static let secretVariables = ["DS_API_TOKEN"]
     public var secrets: [String] { token.map { [$0.reveal()] } ?? [] }
 
     /// The token, if it may go to the current endpoint.

@@ -11,8 +11,7 @@ public let unit: any GuichetService = DSUnit()
 
 struct DSUnit: GuichetService {
     let module = ServiceModule(name: "ds", title: "démarches-simplifiées", lua: PackageResources.ds_lua, core: DSCoreModule.open,
-                               login: DSLoginCommand.self, stores: DSCredential.self, keeps: DSSettings.self,
-                               secretVariables: ["DS_API_TOKEN"])
+                               login: DSLoginCommand.self, stores: DSCredential.self, keeps: DSSettings.self)
 
     /// Asks for a new token for the current endpoint, checks it, stores it
     /// (never the sandbox's), and uses it from now on.

@@ -20,6 +20,7 @@ final class EMJPMSettings: ServiceSettings {
         return EMJPMSettings(try configuration(accounts), store: accounts.store, profileName: try accounts.profileName(for: "emjpm"))
     }
 
+    static let secretVariables = ["EMJPM_CLIENT_SECRET"]
     var secrets: [String] { configuration.clientSecret.map { [$0.reveal()] } ?? [] }
     var renewals: Int {
         let session = client.session

@@ -17,8 +17,7 @@ public let unit: any GuichetService = EMJPMUnit()
 
 struct EMJPMUnit: GuichetService {
     let module = ServiceModule(name: "emjpm", title: "eMJPM", lua: PackageResources.emjpm_lua, core: EMJPMCoreModule.open,
-                               login: EMJPMLoginCommand.self, stores: EMJPMCredential.self, keeps: EMJPMSettings.self,
-                               secretVariables: ["EMJPM_CLIENT_SECRET"])
+                               login: EMJPMLoginCommand.self, stores: EMJPMCredential.self, keeps: EMJPMSettings.self)
 
     /// The browser flow again, with what the profile remembers.
     func relogin(_ state: LuaState, _ prompt: Prompt) throws {

@@ -7,27 +7,21 @@ extension RDVUnit {
     func addSandboxFunctions(to state: LuaState) throws {
         // sandbox.rdv: the seeded ids (never a password: those are secrets even here)
         state.newTable()
-        let ids: [(String, Int)] = [
-            ("organisation", RDVSandboxContract.mainOrganisation), ("other_organisation", RDVSandboxContract.otherOrganisation),
-            ("agent_id", RDVSandboxContract.agentID), ("basic_agent_id", RDVSandboxContract.basicAgentID),
-            ("other_agent_id", RDVSandboxContract.otherAgentID), ("first_user_id", RDVSandboxContract.firstUserID),
-            ("user_count", RDVSandboxContract.userCount), ("rdv_count", RDVSandboxContract.rdvCount),
-            ("first_rdv_id", RDVSandboxContract.firstRDVID), ("participation", RDVSandboxContract.participationID),
-            ("first_absence_id", RDVSandboxContract.firstAbsenceID), ("absence_count", RDVSandboxContract.absenceCount),
-            ("first_motif_id", RDVSandboxContract.firstMotifID), ("motif_count", RDVSandboxContract.motifCount),
-            ("webhook", RDVSandboxContract.webhookID),
+        let seeded: [(String, LuaValue)] = [
+            ("organisation", .integer(RDVSandboxContract.mainOrganisation)), ("other_organisation", .integer(RDVSandboxContract.otherOrganisation)),
+            ("agent_id", .integer(RDVSandboxContract.agentID)), ("basic_agent_id", .integer(RDVSandboxContract.basicAgentID)),
+            ("other_agent_id", .integer(RDVSandboxContract.otherAgentID)), ("first_user_id", .integer(RDVSandboxContract.firstUserID)),
+            ("user_count", .integer(RDVSandboxContract.userCount)), ("rdv_count", .integer(RDVSandboxContract.rdvCount)),
+            ("first_rdv_id", .integer(RDVSandboxContract.firstRDVID)), ("participation", .integer(RDVSandboxContract.participationID)),
+            ("first_absence_id", .integer(RDVSandboxContract.firstAbsenceID)), ("absence_count", .integer(RDVSandboxContract.absenceCount)),
+            ("first_motif_id", .integer(RDVSandboxContract.firstMotifID)), ("motif_count", .integer(RDVSandboxContract.motifCount)),
+            ("webhook", .integer(RDVSandboxContract.webhookID)),
+            ("email", .text(RDVSandboxContract.email)), ("basic_agent_email", .text(RDVSandboxContract.basicAgentEmail)),
+            ("other_agent_email", .text(RDVSandboxContract.otherAgentEmail)), ("taken_email", .text(RDVSandboxContract.takenEmail)),
+            ("first_rdv_day", .text(RDVSandboxContract.firstRDVDay)), ("last_rdv_day", .text(RDVSandboxContract.lastRDVDay)),
+            ("territory", .text(RDVSandboxContract.territory)),
         ]
-        for (key, value) in ids {
-            state.push(value)
-            state.rawSet(-2, field: key)
-        }
-        let texts: [(String, String)] = [
-            ("email", RDVSandboxContract.email), ("basic_agent_email", RDVSandboxContract.basicAgentEmail),
-            ("other_agent_email", RDVSandboxContract.otherAgentEmail), ("taken_email", RDVSandboxContract.takenEmail),
-            ("first_rdv_day", RDVSandboxContract.firstRDVDay), ("last_rdv_day", RDVSandboxContract.lastRDVDay),
-            ("territory", RDVSandboxContract.territory),
-        ]
-        for (key, value) in texts {
+        for (key, value) in seeded {
             state.push(value)
             state.rawSet(-2, field: key)
         }

@@ -20,6 +20,7 @@ final class RDVSettings: ServiceSettings {
         return RDVSettings(try configuration(accounts), store: accounts.store, profileName: try accounts.profileName(for: "rdv"))
     }
 
+    static let secretVariables = ["RDV_PASSWORD"]
     /// The password, and the session's tokens as they are now.
     var secrets: [String] {
         let session = client.session

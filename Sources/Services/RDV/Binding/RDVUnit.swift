@@ -13,8 +13,7 @@ public let unit: any GuichetService = RDVUnit()
 
 struct RDVUnit: GuichetService {
     let module = ServiceModule(name: "rdv", title: "RDV-Solidarités", lua: PackageResources.rdv_lua, core: RDVCoreModule.open,
-                               login: RDVLoginCommand.self, stores: RDVCredential.self, keeps: RDVSettings.self,
-                               secretVariables: ["RDV_PASSWORD"])
+                               login: RDVLoginCommand.self, stores: RDVCredential.self, keeps: RDVSettings.self)
 
     /// `guichet logout rdv`: the session ends on the server too.
     func signOut(_ profile: StoredProfile) async throws(GuichetError) {

@@ -24,6 +24,7 @@ final class EchoSettings: ServiceSettings {
         return EchoSettings(baseURL: accounts.value("ECHO_API_URL") ?? stored?.baseURL ?? "https://echo.invalid", token: token)
     }
 
+    static let secretVariables = ["ECHO_API_TOKEN"]
     var secrets: [String] { token.map { [$0.reveal()] } ?? [] }
 }
 
@@ -48,8 +49,7 @@ struct EchoLoginCommand: ParsableCommand {
 
 struct EchoUnit: GuichetService {
     let module = ServiceModule(name: "echo", title: "Echo", lua: PackageResources.echo_lua, core: EchoUnit.openCore,
-                               login: EchoLoginCommand.self, stores: EchoCredential.self, keeps: EchoSettings.self,
-                               secretVariables: ["ECHO_API_TOKEN"])
+                               login: EchoLoginCommand.self, stores: EchoCredential.self, keeps: EchoSettings.self)
 
     static func openCore(_ state: LuaState) throws {
         state.newTable()
