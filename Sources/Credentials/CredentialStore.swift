@@ -178,7 +178,7 @@ public final class CredentialStore: Sendable {
     /// `$XDG_CONFIG_HOME/guichet/credentials.json`, or `~/.config/guichet/credentials.json`.
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let override = environment["GUICHET_CREDENTIALS"], !override.isEmpty { return override }
-        let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let config = environment.setting("XDG_CONFIG_HOME")
             ?? (homeDirectory(environment: environment) + "/.config")
         return config + "/guichet/credentials.json"
     }

@@ -19,3 +19,9 @@ extension String {
         return text
     }
 }
+
+extension Dictionary where Key == String, Value == String {
+    /// An environment variable, unless it is unset or empty (`DS_API_URL=`
+    /// means "no address", as shells and services read it).
+    public func setting(_ name: String) -> String? { self[name].flatMap { $0.isEmpty ? nil : $0 } }
+}

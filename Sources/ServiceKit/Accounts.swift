@@ -25,7 +25,7 @@ public final class Accounts {
         state.appData.value(Accounts.self) {
             let environment = currentEnvironment()
             return Accounts(store: CredentialStore(path: CredentialStore.defaultPath(environment: environment)),
-                            selectedProfile: environment["GUICHET_PROFILE"].flatMap { $0.isEmpty ? nil : $0 },
+                            selectedProfile: environment.setting("GUICHET_PROFILE"),
                             selectedBy: "GUICHET_PROFILE", environment: environment)
         }
     }
@@ -56,5 +56,5 @@ public final class Accounts {
     }
 
     /// An environment variable, nil when unset or empty.
-    public func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+    public func value(_ name: String) -> String? { environment.setting(name) }
 }

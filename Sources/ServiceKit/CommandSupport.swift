@@ -14,7 +14,7 @@ public struct StoreOptions: ParsableArguments {
 
     /// The environment variable `name`, unless unset or empty (as the
     /// service reads it: `RDV_EMAIL=` means no email).
-    public func setting(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+    public func setting(_ name: String) -> String? { environment.setting(name) }
 
     public func profileName(default service: String) -> String {
         selected?.name ?? service
@@ -23,7 +23,7 @@ public struct StoreOptions: ParsableArguments {
     /// `--profile`, else GUICHET_PROFILE, and which of them chose it.
     public var selected: (name: String, by: String)? {
         if let profile { return (profile, "--profile") }
-        return environment["GUICHET_PROFILE"].flatMap { $0.isEmpty ? nil : ($0, "GUICHET_PROFILE") }
+        return environment.setting("GUICHET_PROFILE").map { ($0, "GUICHET_PROFILE") }
     }
 
     /// A profile selected for a command that does not create one must exist.

@@ -139,7 +139,7 @@ public final class InteractiveREPL {
     func knownSecrets() -> [String] {
         let environment = state.appData[Accounts.self]?.environment ?? currentEnvironment()
         var secrets = host.services.flatMap { service in
-            service.secrets(in: state) + service.secretVariables.compactMap { environment[$0].flatMap { $0.isEmpty ? nil : $0 } }
+            service.secrets(in: state) + service.secretVariables.compactMap(environment.setting)
         }
         if let accounts = state.appData[Accounts.self], let profiles = try? accounts.store.load() {
             for profile in profiles.values {
@@ -335,7 +335,7 @@ struct History {
 
     static func defaultPath(environment: [String: String]) -> String {
         if let override = environment["GUICHET_HISTORY"], !override.isEmpty { return override }
-        let base = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (homeDirectory(environment: environment) + "/.local/state")
+        let base = environment.setting("XDG_STATE_HOME") ?? (homeDirectory(environment: environment) + "/.local/state")
         return base + "/guichet/history"
     }
 

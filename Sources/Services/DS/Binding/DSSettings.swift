@@ -44,7 +44,7 @@ public final class DSSettings: ServiceSettings {
         tokenEndpoint = configuration.token == nil ? nil : configuration.endpoint
         tokenOrigin = .environment
         dryRun = false
-        instructeur = environment["DS_INSTRUCTEUR"].flatMap { $0.isEmpty ? nil : $0 }
+        instructeur = environment.setting("DS_INSTRUCTEUR")
     }
 
     var client: DSClient {

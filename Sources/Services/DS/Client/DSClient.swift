@@ -41,8 +41,8 @@ public struct DSConfiguration: Sendable {
     /// DS_API_URL and DS_API_TOKEN.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> DSConfiguration {
         DSConfiguration(
-            endpoint: environment["DS_API_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultEndpoint,
-            token: environment["DS_API_TOKEN"].flatMap { $0.isEmpty ? nil : Secret($0) },
+            endpoint: environment.setting("DS_API_URL") ?? defaultEndpoint,
+            token: environment.setting("DS_API_TOKEN").map(Secret.init),
             tokenOrigin: "DS_API_TOKEN")
     }
 

@@ -43,7 +43,7 @@ public final class DSFake: SandboxFake {
     /// path of an SDL file), as `guichet-sandbox` reads them.
     public convenience init(environment: [String: String]) throws {
         let dossiers = environment["GUICHET_SANDBOX_DOSSIERS"].flatMap(Int.init) ?? 300
-        let schema = try environment["GUICHET_DS_SCHEMA"].flatMap { $0.isEmpty ? nil : $0 }
+        let schema = try environment.setting("GUICHET_DS_SCHEMA")
             .map { try String(contentsOfFile: $0, encoding: .utf8) }
         try self.init(dossiers: dossiers, schema: schema)
     }

@@ -37,15 +37,14 @@ public struct EMJPMConfiguration: Sendable {
 
     /// EMJPM_AUTH_URL, EMJPM_API_URL, EMJPM_CLIENT_ID, EMJPM_CLIENT_SECRET.
     public static func fromEnvironment(_ environment: [String: String], base: EMJPMConfiguration = EMJPMConfiguration()) -> EMJPMConfiguration {
-        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         var configuration = base
-        if let auth = value("EMJPM_AUTH_URL") {
+        if let auth = environment.setting("EMJPM_AUTH_URL") {
             configuration.authURL = auth.withoutTrailingSlashes
             configuration.apiURL = apiURL(forWeb: auth)
         }
-        if let api = value("EMJPM_API_URL") { configuration.apiURL = api.withoutTrailingSlashes }
-        if let id = value("EMJPM_CLIENT_ID") { configuration.clientID = id }
-        if let secret = value("EMJPM_CLIENT_SECRET") { configuration.clientSecret = Secret(secret) }
+        if let api = environment.setting("EMJPM_API_URL") { configuration.apiURL = api.withoutTrailingSlashes }
+        if let id = environment.setting("EMJPM_CLIENT_ID") { configuration.clientID = id }
+        if let secret = environment.setting("EMJPM_CLIENT_SECRET") { configuration.clientSecret = Secret(secret) }
         return configuration
     }
 
